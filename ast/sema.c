@@ -1,0 +1,255 @@
+/* The semantic passes.
+ *
+ *  1. expand probes: every attach point through its provider, and group a
+ *     probe's attach points into programs that share a context;
+ *  2. resolve names and infer types: repeated until map and variable types
+ *     stop changing (a map may be read in one probe before the probe that
+ *     assigns it), then once more with errors enabled.
+ *
+ * Errors are reported only in the final pass, so each is reported once. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast/sema.h"
+#include "ast/sema_internal.h"
+#include "stdlib/stdlib.h"
+
+struct arena *sema_arena(struct sema *s) { return s->a; }
+bool sema_final(struct sema *s) { return s->final; }
+struct sema_prog *sema_current_prog(struct sema *s) { return s->prog; }
+const struct sema_program *sema_program(struct sema *s) { return s->sp; }
+
+void sema_error(struct sema *s, struct src_loc loc, const char *fmt, ...)
+{
+	if (!s->final)
+		return;
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	diag_error(s->d, loc, "%s", buf);
+}
+
+void sema_hint(struct sema *s, const char *fmt, ...)
+{
+	if (!s->final)
+		return;
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	diag_hint(s->d, "%s", buf);
+}
+
+void sema_unsupported(struct sema *s, struct src_loc loc, const char *what)
+{
+	sema_error(s, loc, "%s is not supported yet", what);
+}
+
+#define PUSH(arr, n, item)                                                            \
+	do {                                                                          \
+		void *_old = (arr);                                                   \
+		(arr) = arena_alloc(s->a, sizeof(*(arr)) * ((n) + 1));                \
+		if (n)                                                                \
+			memcpy((arr), _old, sizeof(*(arr)) * (n));                    \
+		(arr)[(n)++] = (item);                                                \
+	} while (0)
+
+struct sema_event *sema_add_event(struct sema *s, const struct stdlib_fn *fn,
+				  struct ast_node *call)
+{
+	/* An event is created once per call site, whatever the pass. */
+	if (call->extra)
+		return call->extra;
+	struct sema_event *ev = arena_alloc(s->a, sizeof(*ev));
+	ev->id = s->sp->nevents;
+	ev->fn = fn;
+	ev->call = call;
+	PUSH(s->sp->events, s->sp->nevents, ev);
+	call->extra = ev;
+	s->sp->needs_ringbuf = true;
+	return ev;
+}
+
+struct type *sema_storage_type(struct arena *a, struct type *t)
+{
+	if (!t)
+		return NULL;
+	switch (t->kind) {
+	case TY_INT:
+		return t->size == 8 ? t : type_int(a, 8, t->is_signed);
+	case TY_BOOL:
+		return t;
+	case TY_TUPLE: {
+		struct type **f = arena_alloc(a, sizeof(*f) * t->nfields);
+		bool same = true;
+		for (int i = 0; i < t->nfields; i++) {
+			f[i] = sema_storage_type(a, t->fields[i]);
+			same &= f[i] == t->fields[i];
+		}
+		return same ? t : type_tuple(a, f, t->nfields);
+	}
+	default:
+		return t;
+	}
+}
+
+bool sema_const_int(struct sema *s, struct ast_node *e, int64_t *out)
+{
+	switch (e->kind) {
+	case AST_INT:
+		*out = (int64_t)e->ival;
+		return true;
+	case AST_UNARY:
+		if (e->op == OP_NEG && sema_const_int(s, e->lhs, out)) {
+			*out = -*out;
+			return true;
+		}
+		return false;
+	case AST_POSITIONAL: {
+		long n = (long)e->ival;
+		if (n >= 1 && n <= s->opts->npositional) {
+			char *end;
+			const char *v = s->opts->positional[n - 1];
+			long long x = strtoll(v, &end, 0);
+			if (*v && !*end) {
+				*out = x;
+				return true;
+			}
+		}
+		return false;
+	}
+	default:
+		return false;
+	}
+}
+
+/* ---------------------------------------------------------------- probes */
+
+static void sema_config(struct sema *s, struct ast_node *cfg)
+{
+	for (int i = 0; i < cfg->list.len; i++) {
+		struct ast_node *a = cfg->list.items[i];
+		const char *key = a->lhs && a->lhs->name ? a->lhs->name : "";
+		int64_t v;
+		if (!strcmp(key, "max_map_keys") || !strcmp(key, "BPFTRACE_MAP_KEYS_MAX")) {
+			if (!a->rhs || !sema_const_int(s, a->rhs, &v) || v < 1 || v > (1 << 24)) {
+				diag_error(s->d, a->loc, "config max_map_keys must be an integer from 1 to 16777216");
+				continue;
+			}
+			s->sp->max_map_keys = (uint32_t)v;
+		} else if (!strcmp(key, "strlen") || !strcmp(key, "BPFTRACE_STRLEN")) {
+			if (!a->rhs || !sema_const_int(s, a->rhs, &v) || v < 1 || v > 1024) {
+				diag_error(s->d, a->loc, "config strlen must be an integer from 1 to 1024");
+				continue;
+			}
+			s->sp->strlen = (uint32_t)v;
+		} else {
+			diag_error(s->d, a->loc, "config option '%s' is not supported yet", key);
+		}
+	}
+}
+
+static void sema_expand_probe(struct sema *s, struct ast_node *probe)
+{
+	struct attach_list aps = {0};
+	struct probe_env env = {.arena = s->a, .diags = s->d};
+	for (int i = 0; i < probe->list.len; i++)
+		probe_expand(&env, probe->list.items[i], &aps);
+	/* Group attach points into programs: same provider and same context. */
+	for (int i = 0; i < aps.len; i++) {
+		struct attach_point *ap = aps.items[i];
+		ap->index = s->sp->naps;
+		PUSH(s->sp->aps, s->sp->naps, ap);
+		struct sema_prog *prog = NULL;
+		for (int j = 0; j < s->sp->nprogs && !prog; j++) {
+			struct sema_prog *p = s->sp->progs[j];
+			if (p->probe != probe || p->provider != ap->provider)
+				continue;
+			if (p->provider->same_context && !p->provider->same_context(p->aps[0], ap))
+				continue;
+			if (!p->provider->same_context && p->provider->run_by_runtime)
+				continue;
+			prog = p;
+		}
+		if (!prog) {
+			prog = arena_alloc(s->a, sizeof(*prog));
+			prog->probe = probe;
+			prog->provider = ap->provider;
+			prog->index = s->sp->nprogs;
+			prog->section = ap->provider->section(s->a, ap);
+			PUSH(s->sp->progs, s->sp->nprogs, prog);
+		}
+		PUSH(prog->aps, prog->naps, ap);
+	}
+}
+
+static void sema_toplevel(struct sema *s)
+{
+	struct ast_node *prog = s->sp->ast;
+	for (int i = 0; i < prog->list.len; i++) {
+		struct ast_node *n = prog->list.items[i];
+		switch (n->kind) {
+		case AST_PROBE:
+			sema_expand_probe(s, n);
+			break;
+		case AST_CONFIG:
+			sema_config(s, n);
+			break;
+		case AST_MACRO:
+			diag_error(s->d, n->loc, "macro definitions are not supported yet");
+			break;
+		case AST_MAP_DECL:
+			diag_error(s->d, n->loc, "map declarations (let @map = ...) are not supported yet");
+			break;
+		case AST_C_DEFINITION:
+			diag_error(s->d, n->loc, "C definitions and #include are not supported yet");
+			break;
+		case AST_IMPORT:
+			diag_error(s->d, n->loc, "import is not supported yet");
+			break;
+		default:
+			diag_error(s->d, n->loc, "unexpected %s at top level", ast_kind_name(n->kind));
+			break;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- driver */
+
+struct sema_program *sema_run(struct arena *a, struct diags *d, struct ast_node *program,
+			      const struct sema_opts *opts)
+{
+	static const struct sema_opts no_opts;
+	struct sema s = {.a = a, .d = d, .opts = opts ? opts : &no_opts};
+	s.sp = arena_alloc(a, sizeof(*s.sp));
+	s.sp->ast = program;
+	s.sp->arena = a;
+	s.sp->strlen = 64;
+	s.sp->positional = s.opts->positional;
+	s.sp->npositional = s.opts->npositional;
+	s.sp->max_map_keys = 4096;
+
+	int errors = d->errors;
+	sema_toplevel(&s);
+	if (d->errors > errors)
+		return NULL;
+
+	/* Infer until nothing changes (bounded: each round can only fix more
+	 * map and variable types), then check with errors enabled. */
+	for (int round = 0; round < 8; round++) {
+		s.changed = false;
+		sema_check_probes(&s);
+		if (!s.changed)
+			break;
+	}
+	s.final = true;
+	sema_check_probes(&s);
+	sema_check_maps(&s);
+	if (d->errors > errors)
+		return NULL;
+	return s.sp;
+}

@@ -1,0 +1,123 @@
+/* The semantic passes: expand probes, resolve names, infer and check types.
+ * Their result is the checked AST plus a description of the program that
+ * code generation and the runtime share (maps, events, attach points). */
+#ifndef SONDE_SEMA_H
+#define SONDE_SEMA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ast/ast.h"
+#include "ast/diag.h"
+#include "ast/types.h"
+#include "runtime/probes/probe.h"
+
+struct stdlib_fn;
+
+/* How a map is laid out in BPF, decided once here and shared by code
+ * generation and the runtime's readers. */
+struct map_layout {
+	int bpf_type;		/* BPF_MAP_TYPE_* */
+	uint32_t key_size;	/* bytes; 4 for arrays */
+	uint32_t value_size;	/* bytes per CPU for per-CPU maps */
+	uint32_t max_entries;
+	uint32_t nbuckets;	/* hist/lhist: buckets per user key */
+	bool bucket_in_key;	/* hist/lhist in a hash: key = user key + uint64 bucket */
+	bool percpu;
+};
+
+/* A map as the program uses it. */
+struct sema_map {
+	const char *name;	/* "@bytes", "@" */
+	struct type *key;	/* storage layout of the key; NULL: no keys */
+	struct type *value;	/* storage layout of the value; TY_AGG for aggregations */
+	struct src_loc loc;	/* first use */
+	struct src_loc value_loc; /* where the value type was fixed */
+	int id;
+	const char *elf_name;	/* symbol of the BPF map, set by codegen */
+	bool keyed_used, unkeyed_used;
+	struct map_layout layout;
+};
+
+/* A scratch variable, scoped to its probe. */
+struct sema_var {
+	const char *name;
+	struct type *type;
+	struct src_loc loc;
+	void *storage;	  /* codegen: LLVM alloca ... */
+	void *storage_fn; /* ... in this function */
+};
+
+/* An asynchronous event sent through the ring buffer (printf, exit, print,
+ * clear, zero, ...): the stdlib entry that emits it also formats it. */
+struct sema_event {
+	int id;			/* first 8 bytes of the event */
+	const struct stdlib_fn *fn;
+	struct ast_node *call;
+	const char *fmt;	/* printf-style format, checked */
+	struct type *args;	/* tuple: layout of the arguments after the id */
+	struct sema_map *map;	/* print/clear/zero of a map */
+	int64_t consts[2];	/* constant arguments, e.g. print's top and div */
+};
+
+/* One compiled BPF program: a probe block for one or more attach points
+ * that share a context. */
+struct sema_prog {
+	struct ast_node *probe;	/* AST_PROBE */
+	const struct probe_provider *provider;
+	struct attach_point **aps;
+	int naps;
+	int index;
+	const char *section;
+	const char *fn_name;	/* set by codegen */
+};
+
+struct sema_program {
+	struct ast_node *ast;
+	struct arena *arena;
+	struct sema_map **maps;
+	int nmaps;
+	struct sema_event **events;
+	int nevents;
+	struct sema_prog **progs;
+	int nprogs;
+	struct attach_point **aps;	/* every attach point; index = probe id */
+	int naps;
+	/* config = { ... } and command line settings that shape codegen */
+	const char **positional;	/* $1.. as given on the command line */
+	int npositional;
+	uint32_t strlen;	/* default string size (bpftrace: 64) */
+	uint32_t max_map_keys;	/* hash map size (bpftrace: 4096) */
+	bool needs_ringbuf;
+};
+
+struct sema_opts {
+	const char **positional;	/* $1.. */
+	int npositional;
+	bool unsafe;
+};
+
+/* Runs every pass.  Returns NULL (with diagnostics) on error. */
+struct sema_program *sema_run(struct arena *a, struct diags *d, struct ast_node *program,
+			      const struct sema_opts *opts);
+
+/* ----- used by stdlib entries' check hooks ----- */
+struct sema;
+struct type *sema_check_expr(struct sema *s, struct ast_node *e);
+void sema_error(struct sema *s, struct src_loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+struct arena *sema_arena(struct sema *s);
+/* The map named by an AST_MAP node (created on first use). */
+struct sema_map *sema_map_get(struct sema *s, struct ast_node *m);
+struct sema_event *sema_add_event(struct sema *s, const struct stdlib_fn *fn, struct ast_node *call);
+struct sema_prog *sema_current_prog(struct sema *s);
+const struct sema_program *sema_program(struct sema *s);
+bool sema_final(struct sema *s);
+/* "<what> is not supported yet" at loc. */
+void sema_unsupported(struct sema *s, struct src_loc loc, const char *what);	/* errors are reported only in the final pass */
+/* Integer value of a constant expression (literal, positional, -literal). */
+bool sema_const_int(struct sema *s, struct ast_node *e, int64_t *out);
+/* The layout a value takes in a map, an event or a key: ints widen to 64 bits. */
+struct type *sema_storage_type(struct arena *a, struct type *t);
+
+#endif

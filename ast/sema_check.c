@@ -1,0 +1,634 @@
+/* Name resolution and type inference over probe bodies. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast/sema_internal.h"
+#include "stdlib/stdlib.h"
+
+static struct type *check_stmt(struct sema *s, struct ast_node *n);
+
+static struct type *set(struct ast_node *n, struct type *t)
+{
+	n->type = t;
+	return t;
+}
+
+static bool is_int(const struct type *t)
+{
+	return t && (t->kind == TY_INT || t->kind == TY_BOOL || t->kind == TY_PROBE);
+}
+
+static bool is_err(const struct type *t)
+{
+	return !t || t->kind == TY_ERROR || t->kind == TY_NONE;
+}
+
+/* ------------------------------------------------------------- variables */
+
+static struct sema_var *var_find(struct sema *s, const char *name)
+{
+	for (int i = 0; i < s->nvars; i++)
+		if (!strcmp(s->vars[i]->name, name))
+			return s->vars[i];
+	return NULL;
+}
+
+static struct sema_var *var_assign(struct sema *s, struct ast_node *n, struct type *t)
+{
+	struct sema_var *v = var_find(s, n->name);
+	struct type *st = t;
+	if (t && t->kind == TY_INT && t->size != 8)
+		st = type_int(s->a, 8, t->is_signed);
+	if (!v) {
+		/* Variables live across passes on the node of their first
+		 * assignment, so their types can grow. */
+		v = n->var ? n->var : arena_alloc(s->a, sizeof(*v));
+		v->name = n->name;
+		v->loc = n->loc;
+		if (!v->type || v->type->kind == TY_NONE)
+			v->type = st;
+		struct sema_var **vars = arena_alloc(s->a, sizeof(*vars) * (s->nvars + 1));
+		if (s->nvars)
+			memcpy(vars, s->vars, sizeof(*vars) * s->nvars);
+		vars[s->nvars++] = v;
+		s->vars = vars;
+	}
+	n->var = v;
+	if (is_err(t))
+		return v;
+	if (is_err(v->type)) {
+		v->type = st;
+		s->changed = true;
+	} else if (!type_compatible(st, v->type)) {
+		sema_error(s, n->loc, "variable $%s holds %s but is assigned %s here", n->name,
+			   type_name(s->a, v->type), type_name(s->a, st));
+	} else if (v->type->kind == TY_STRING && st->size > v->type->size) {
+		v->type = st;
+		s->changed = true;
+	}
+	return v;
+}
+
+/* ----------------------------------------------------------- expressions */
+
+static struct type *check_map(struct sema *s, struct ast_node *n)
+{
+	struct sema_map *m = sema_map_get(s, n);
+	struct type *key = NULL;
+	if (n->list.len == 1) {
+		key = sema_check_expr(s, n->list.items[0]);
+	} else if (n->list.len > 1) {
+		struct type **f = arena_alloc(s->a, sizeof(*f) * n->list.len);
+		for (int i = 0; i < n->list.len; i++)
+			f[i] = sema_check_expr(s, n->list.items[i]);
+		for (int i = 0; i < n->list.len; i++)
+			if (is_err(f[i]))
+				return set(n, type_error(s->a));
+		key = type_tuple(s->a, f, n->list.len);
+	}
+	if (key && is_err(key))
+		return set(n, type_error(s->a));
+	if (key && (key->kind == TY_AGG || key->kind == TY_VOID)) {
+		sema_error(s, n->loc, "a map key cannot be of type %s", type_name(s->a, key));
+		return set(n, type_error(s->a));
+	}
+	sema_map_set_key(s, n, key);
+	return set(n, m->value ? m->value : type_new(s->a, TY_NONE));
+}
+
+static struct type *check_ident(struct sema *s, struct ast_node *n)
+{
+	const struct stdlib_fn *fn = stdlib_find(n->name, SL_VAR);
+	if (fn) {
+		n->fn = fn;
+		return set(n, fn->check(s, n));
+	}
+	if (!strcmp(n->name, "args")) {
+		sema_error(s, n->loc, "args can only be used with a field: args.name or args->name");
+		return set(n, type_error(s->a));
+	}
+	sema_error(s, n->loc, "unknown identifier '%s'", n->name);
+	if (s->final) {
+		const char *names[256];
+		int k = stdlib_names(names, 256, SL_VAR);
+		const char *c = diag_closest(n->name, names, k);
+		if (c)
+			diag_hint(s->d, "did you mean '%s'?", c);
+	}
+	return set(n, type_error(s->a));
+}
+
+static struct type *check_call(struct sema *s, struct ast_node *n)
+{
+	const struct stdlib_fn *fn = stdlib_find(n->name, SL_FUNC);
+	if (!fn)
+		fn = stdlib_find(n->name, SL_AGG);
+	if (!fn) {
+		sema_error(s, n->loc, "unknown function '%s'", n->name);
+		if (s->final) {
+			const char *names[256];
+			int k = stdlib_names(names, 256, SL_FUNC);
+			k += stdlib_names(names + k, 256 - k, SL_AGG);
+			const char *c = diag_closest(n->name, names, k);
+			if (c)
+				diag_hint(s->d, "did you mean '%s'?", c);
+		}
+		for (int i = 0; i < n->list.len; i++)
+			sema_check_expr(s, n->list.items[i]);
+		return set(n, type_error(s->a));
+	}
+	n->fn = fn;
+	if (n->list.len < fn->min_args || n->list.len > fn->max_args) {
+		if (fn->min_args == fn->max_args)
+			sema_error(s, n->loc, "%s() takes %d argument%s, %d given", fn->name,
+				   fn->min_args, fn->min_args == 1 ? "" : "s", n->list.len);
+		else
+			sema_error(s, n->loc, "%s() takes %d to %d arguments, %d given", fn->name,
+				   fn->min_args, fn->max_args, n->list.len);
+		return set(n, type_error(s->a));
+	}
+	if (fn->unsafe && !s->opts->unsafe) {
+		sema_error(s, n->loc, "%s() changes the system and needs --unsafe", fn->name);
+		return set(n, type_error(s->a));
+	}
+	return set(n, fn->check(s, n));
+}
+
+static struct type *int_result(struct sema *s, struct type *l, struct type *r)
+{
+	bool is_signed = (l->kind != TY_INT || l->is_signed) && (r->kind != TY_INT || r->is_signed);
+	return type_int(s->a, 8, is_signed);
+}
+
+static struct type *check_binary(struct sema *s, struct ast_node *n)
+{
+	struct type *l = sema_check_expr(s, n->lhs);
+	struct type *r = sema_check_expr(s, n->rhs);
+	if (is_err(l) || is_err(r))
+		return set(n, is_err(l) ? l : r);
+	if (n->op == OP_EQ || n->op == OP_NE) {
+		if (l->kind == TY_STRING && r->kind == TY_STRING)
+			return set(n, type_int(s->a, 8, false));
+	}
+	if (n->op == OP_LAND || n->op == OP_LOR) {
+		if (!is_int(l) || !is_int(r)) {
+			sema_error(s, n->loc, "operands of %s must be integers or booleans, not %s and %s",
+				   ast_op_str(n->op), type_name(s->a, l), type_name(s->a, r));
+			return set(n, type_error(s->a));
+		}
+		return set(n, type_int(s->a, 8, false));
+	}
+	if (!is_int(l) || !is_int(r)) {
+		sema_error(s, n->loc, "operator %s cannot be applied to %s and %s", ast_op_str(n->op),
+			   type_name(s->a, l), type_name(s->a, r));
+		return set(n, type_error(s->a));
+	}
+	int64_t v;
+	if ((n->op == OP_DIV || n->op == OP_MOD) && sema_const_int(s, n->rhs, &v) && v == 0) {
+		sema_error(s, n->rhs->loc, "division by zero");
+		return set(n, type_error(s->a));
+	}
+	switch (n->op) {
+	case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE:
+		return set(n, type_int(s->a, 8, false));
+	default:
+		return set(n, int_result(s, l, r));
+	}
+}
+
+static struct type *check_lvalue_incdec(struct sema *s, struct ast_node *n)
+{
+	struct ast_node *target = n->lhs;
+	if (target->kind == AST_VAR) {
+		struct sema_var *v = var_find(s, target->name);
+		if (!v) {
+			sema_error(s, target->loc, "variable $%s is used before it is assigned",
+				   target->name);
+			return set(n, type_error(s->a));
+		}
+		target->var = v;
+		set(target, v->type);
+		if (!is_int(v->type) && !is_err(v->type)) {
+			sema_error(s, n->loc, "%s needs an integer, $%s is %s", ast_op_str(n->op),
+				   target->name, type_name(s->a, v->type));
+			return set(n, type_error(s->a));
+		}
+		return set(n, v->type);
+	}
+	if (target->kind == AST_MAP) {
+		check_map(s, target);
+		struct type *t = type_int(s->a, 8, true);
+		sema_map_set_value(s, target->map, t, n->loc);
+		set(target, target->map->value);
+		if (target->map->value && target->map->value->kind == TY_AGG) {
+			sema_error(s, n->loc, "%s cannot be applied to an aggregation map",
+				   ast_op_str(n->op));
+			return set(n, type_error(s->a));
+		}
+		return set(n, t);
+	}
+	sema_error(s, n->loc, "%s needs a variable or a map", ast_op_str(n->op));
+	return set(n, type_error(s->a));
+}
+
+static struct type *check_unary(struct sema *s, struct ast_node *n)
+{
+	switch (n->op) {
+	case OP_PRE_INC: case OP_PRE_DEC: case OP_POST_INC: case OP_POST_DEC:
+		return check_lvalue_incdec(s, n);
+	case OP_DEREF:
+		sema_check_expr(s, n->lhs);
+		sema_unsupported(s, n->loc, "pointer dereference");
+		return set(n, type_error(s->a));
+	case OP_ADDR:
+		sema_check_expr(s, n->lhs);
+		sema_unsupported(s, n->loc, "taking an address");
+		return set(n, type_error(s->a));
+	default: {
+		struct type *t = sema_check_expr(s, n->lhs);
+		if (is_err(t))
+			return set(n, t);
+		if (!is_int(t)) {
+			sema_error(s, n->loc, "operator %s cannot be applied to %s", ast_op_str(n->op),
+				   type_name(s->a, t));
+			return set(n, type_error(s->a));
+		}
+		if (n->op == OP_LNOT)
+			return set(n, type_int(s->a, 8, false));
+		if (n->op == OP_NEG)
+			return set(n, type_int(s->a, 8, true));
+		return set(n, type_int(s->a, 8, t->kind == TY_INT && t->is_signed));
+	}
+	}
+}
+
+static struct type *check_field(struct sema *s, struct ast_node *n)
+{
+	if (n->lhs->kind != AST_IDENT || strcmp(n->lhs->name, "args")) {
+		sema_check_expr(s, n->lhs);
+		sema_unsupported(s, n->loc, "field access on values other than args");
+		return set(n, type_error(s->a));
+	}
+	struct sema_prog *p = s->prog;
+	struct attach_point *ap = p && p->naps ? p->aps[0] : NULL;
+	if (!ap || !ap->fields) {
+		sema_error(s, n->loc, "args is not available in %s probes",
+			   p ? p->provider->name : "these");
+		return set(n, type_error(s->a));
+	}
+	for (int i = 0; i < ap->nfields; i++) {
+		if (!strcmp(ap->fields[i].name, n->name)) {
+			n->extra = &ap->fields[i];
+			set(n->lhs, type_void(s->a));
+			return set(n, ap->fields[i].type);
+		}
+	}
+	sema_error(s, n->loc, "%s has no argument '%s'", ap->name, n->name);
+	if (s->final) {
+		const char *names[128];
+		int k = 0;
+		for (int i = 0; i < ap->nfields && k < 128; i++)
+			names[k++] = ap->fields[i].name;
+		const char *c = diag_closest(n->name, names, k);
+		if (c)
+			diag_hint(s->d, "did you mean args.%s?", c);
+	}
+	return set(n, type_error(s->a));
+}
+
+static bool cast_int_type(const char *name, uint32_t *size, bool *is_signed)
+{
+	static const struct { const char *n; uint32_t size; bool sign; } tab[] = {
+		{"int8", 1, true},   {"int16", 2, true},   {"int32", 4, true},   {"int64", 8, true},
+		{"uint8", 1, false}, {"uint16", 2, false}, {"uint32", 4, false}, {"uint64", 8, false},
+		{"char", 1, true},   {"short", 2, true},   {"int", 4, true},     {"long", 8, true},
+		{"unsigned char", 1, false}, {"unsigned short", 2, false},
+		{"unsigned int", 4, false},  {"unsigned long", 8, false},
+		{"unsigned", 4, false},      {"long long", 8, true},
+		{"unsigned long long", 8, false},
+	};
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (!strcmp(name, tab[i].n)) {
+			*size = tab[i].size;
+			*is_signed = tab[i].sign;
+			return true;
+		}
+	return false;
+}
+
+static struct type *check_cast(struct sema *s, struct ast_node *n)
+{
+	struct type *t = sema_check_expr(s, n->lhs);
+	uint32_t size;
+	bool is_signed;
+	if (n->typespec.ptr_depth || n->typespec.array_len >= 0 || !n->typespec.name ||
+	    !cast_int_type(n->typespec.name, &size, &is_signed)) {
+		sema_unsupported(s, n->loc, "this cast");
+		return set(n, type_error(s->a));
+	}
+	if (is_err(t))
+		return set(n, t);
+	if (!is_int(t)) {
+		sema_error(s, n->loc, "cannot cast %s to %s", type_name(s->a, t), n->typespec.name);
+		return set(n, type_error(s->a));
+	}
+	return set(n, type_int(s->a, size, is_signed));
+}
+
+static struct type *check_tuple(struct sema *s, struct ast_node *n)
+{
+	struct type **f = arena_alloc(s->a, sizeof(*f) * n->list.len);
+	for (int i = 0; i < n->list.len; i++) {
+		f[i] = sema_check_expr(s, n->list.items[i]);
+		if (is_err(f[i]))
+			return set(n, f[i]);
+		if (f[i]->kind == TY_VOID || f[i]->kind == TY_AGG) {
+			sema_error(s, n->list.items[i]->loc, "a tuple cannot hold %s",
+				   type_name(s->a, f[i]));
+			return set(n, type_error(s->a));
+		}
+		f[i] = sema_storage_type(s->a, f[i]);
+	}
+	return set(n, type_tuple(s->a, f, n->list.len));
+}
+
+static struct type *check_positional(struct sema *s, struct ast_node *n)
+{
+	if (n->ival == (uint64_t)-1)
+		return set(n, type_int(s->a, 8, true));
+	long k = (long)n->ival;
+	if (k < 1 || k > s->opts->npositional) {
+		sema_error(s, n->loc, "positional parameter $%ld is not given on the command line", k);
+		return set(n, type_error(s->a));
+	}
+	int64_t v;
+	if (sema_const_int(s, n, &v))
+		return set(n, type_int(s->a, 8, true));
+	return set(n, type_string(s->a, (uint32_t)strlen(s->opts->positional[k - 1]) + 1));
+}
+
+struct type *sema_check_expr(struct sema *s, struct ast_node *n)
+{
+	switch (n->kind) {
+	case AST_INT:
+		return set(n, type_int(s->a, 8, n->ival <= INT64_MAX));
+	case AST_BOOL:
+		return set(n, type_bool(s->a));
+	case AST_STR:
+		return set(n, type_string(s->a, (uint32_t)n->str_len + 1));
+	case AST_IDENT:
+		return check_ident(s, n);
+	case AST_VAR: {
+		struct sema_var *v = var_find(s, n->name);
+		if (!v) {
+			sema_error(s, n->loc, "variable $%s is used before it is assigned", n->name);
+			return set(n, type_error(s->a));
+		}
+		n->var = v;
+		return set(n, v->type);
+	}
+	case AST_MAP: {
+		struct type *t = check_map(s, n);
+		if (t->kind == TY_AGG) {
+			sema_unsupported(s, n->loc, "reading an aggregation's value in an expression");
+			return set(n, type_error(s->a));
+		}
+		return t;
+	}
+	case AST_POSITIONAL:
+		return check_positional(s, n);
+	case AST_CALL: {
+		struct type *t = check_call(s, n);
+		if (n->fn && n->fn->kind == SL_AGG) {
+			sema_error(s, n->loc, "%s() must be assigned to a map, e.g. @x = %s(...)",
+				   n->name, n->name);
+			return set(n, type_error(s->a));
+		}
+		return t;
+	}
+	case AST_UNARY:
+		return check_unary(s, n);
+	case AST_BINARY:
+		return check_binary(s, n);
+	case AST_TERNARY: {
+		struct type *c = sema_check_expr(s, n->cond);
+		struct type *x = sema_check_expr(s, n->then);
+		struct type *y = sema_check_expr(s, n->otherwise);
+		if (is_err(c) || is_err(x) || is_err(y))
+			return set(n, type_error(s->a));
+		if (!is_int(c)) {
+			sema_error(s, n->cond->loc, "a condition must be an integer or a boolean, not %s",
+				   type_name(s->a, c));
+			return set(n, type_error(s->a));
+		}
+		if (is_int(x) && is_int(y))
+			return set(n, int_result(s, x, y));
+		if (x->kind == TY_STRING && y->kind == TY_STRING)
+			return set(n, x->size >= y->size ? x : y);
+		sema_error(s, n->loc, "both branches of ?: must have the same type, not %s and %s",
+			   type_name(s->a, x), type_name(s->a, y));
+		return set(n, type_error(s->a));
+	}
+	case AST_FIELD:
+		return check_field(s, n);
+	case AST_TUPLE_INDEX: {
+		struct type *t = sema_check_expr(s, n->lhs);
+		if (is_err(t))
+			return set(n, t);
+		if (t->kind != TY_TUPLE) {
+			sema_error(s, n->loc, ".%d needs a tuple, not %s", (int)n->ival,
+				   type_name(s->a, t));
+			return set(n, type_error(s->a));
+		}
+		if (n->ival >= (uint64_t)t->nfields) {
+			sema_error(s, n->loc, "tuple index %d is out of range: the tuple has %d fields",
+				   (int)n->ival, t->nfields);
+			return set(n, type_error(s->a));
+		}
+		return set(n, t->fields[n->ival]);
+	}
+	case AST_TUPLE:
+		return check_tuple(s, n);
+	case AST_CAST:
+		return check_cast(s, n);
+	case AST_INDEX:
+		sema_check_expr(s, n->lhs);
+		sema_check_expr(s, n->rhs);
+		sema_unsupported(s, n->loc, "indexing with []");
+		return set(n, type_error(s->a));
+	case AST_TYPE:
+		sema_error(s, n->loc, "a type name cannot be used as a value here");
+		return set(n, type_error(s->a));
+	case AST_RANGE:
+		sema_error(s, n->loc, "a range can only be used in a for loop");
+		return set(n, type_error(s->a));
+	default:
+		sema_error(s, n->loc, "%s is not an expression", ast_kind_name(n->kind));
+		return set(n, type_error(s->a));
+	}
+}
+
+/* ------------------------------------------------------------ statements */
+
+static void check_cond(struct sema *s, struct ast_node *c)
+{
+	struct type *t = sema_check_expr(s, c);
+	if (!is_err(t) && !is_int(t))
+		sema_error(s, c->loc, "a condition must be an integer or a boolean, not %s",
+			   type_name(s->a, t));
+}
+
+static void check_assign(struct sema *s, struct ast_node *n)
+{
+	struct ast_node *l = n->lhs, *r = n->rhs;
+	bool agg = r->kind == AST_CALL && !n->op && stdlib_find(r->name, SL_AGG) &&
+		   !stdlib_find(r->name, SL_FUNC);
+	if (agg) {
+		if (l->kind != AST_MAP) {
+			sema_error(s, r->loc, "%s() must be assigned to a map, e.g. @x = %s(...)",
+				   r->name, r->name);
+			return;
+		}
+		struct type *t = check_call(s, r);
+		check_map(s, l);
+		if (!is_err(t))
+			sema_map_set_value(s, l->map, t, r->loc);
+		set(l, l->map->value);
+		return;
+	}
+	struct type *t = sema_check_expr(s, r);
+	if (t && t->kind == TY_VOID) {
+		sema_error(s, r->loc, "%s() does not return a value", r->name ? r->name : "this");
+		return;
+	}
+	if (n->op && !is_err(t) && !is_int(t)) {
+		sema_error(s, n->loc, "%s= needs an integer value, not %s", ast_op_str(n->op),
+			   type_name(s->a, t));
+		return;
+	}
+	if (n->op) {
+		int64_t v;
+		if ((n->op == OP_DIV || n->op == OP_MOD) && sema_const_int(s, r, &v) && v == 0)
+			sema_error(s, r->loc, "division by zero");
+	}
+	switch (l->kind) {
+	case AST_VAR:
+		if (n->op) {
+			struct sema_var *v = var_find(s, l->name);
+			if (!v) {
+				sema_error(s, l->loc, "variable $%s is used before it is assigned",
+					   l->name);
+				return;
+			}
+			l->var = v;
+			set(l, v->type);
+			if (!is_err(v->type) && !is_int(v->type))
+				sema_error(s, n->loc, "%s= needs an integer variable, $%s is %s",
+					   ast_op_str(n->op), l->name, type_name(s->a, v->type));
+			return;
+		}
+		var_assign(s, l, t);
+		set(l, l->var->type);
+		return;
+	case AST_MAP:
+		check_map(s, l);
+		if (n->op)
+			t = type_int(s->a, 8, true);
+		if (!is_err(t))
+			sema_map_set_value(s, l->map, t, r->loc);
+		set(l, l->map->value);
+		if (l->map->value && l->map->value->kind == TY_AGG)
+			sema_error(s, n->loc, "map %s holds %s(); a plain value cannot be assigned to it",
+				   l->map->name, agg_name(l->map->value->agg));
+		return;
+	default:
+		sema_error(s, l->loc, "only variables and maps can be assigned to");
+		return;
+	}
+}
+
+static void check_block(struct sema *s, struct ast_node *b)
+{
+	for (int i = 0; b && i < b->list.len; i++)
+		check_stmt(s, b->list.items[i]);
+}
+
+static struct type *check_stmt(struct sema *s, struct ast_node *n)
+{
+	switch (n->kind) {
+	case AST_EXPR_STMT: {
+		struct ast_node *e = n->lhs;
+		if (e->kind == AST_CALL && stdlib_find(e->name, SL_AGG) && !stdlib_find(e->name, SL_FUNC)) {
+			sema_error(s, e->loc, "%s() must be assigned to a map, e.g. @x = %s(...)",
+				   e->name, e->name);
+			return NULL;
+		}
+		sema_check_expr(s, e);
+		return NULL;
+	}
+	case AST_ASSIGN:
+		check_assign(s, n);
+		return NULL;
+	case AST_LET:
+		if (n->rhs && !n->typespec.name) {
+			struct type *t = sema_check_expr(s, n->rhs);
+			struct ast_node tmp = *n;
+			tmp.kind = AST_VAR;
+			var_assign(s, &tmp, t);
+			n->var = tmp.var;
+			return NULL;
+		}
+		sema_unsupported(s, n->loc, "let with a type");
+		return NULL;
+	case AST_IF:
+		check_cond(s, n->cond);
+		check_block(s, n->then);
+		if (n->otherwise) {
+			if (n->otherwise->kind == AST_IF)
+				check_stmt(s, n->otherwise);
+			else
+				check_block(s, n->otherwise);
+		}
+		return NULL;
+	case AST_BLOCK:
+		check_block(s, n);
+		return NULL;
+	case AST_RETURN:
+		if (n->lhs)
+			sema_unsupported(s, n->loc, "return with a value");
+		return NULL;
+	case AST_WHILE:
+		sema_unsupported(s, n->loc, "while");
+		return NULL;
+	case AST_FOR:
+		sema_unsupported(s, n->loc, "for");
+		return NULL;
+	case AST_UNROLL:
+		sema_unsupported(s, n->loc, "unroll");
+		return NULL;
+	case AST_BREAK:
+	case AST_CONTINUE:
+		sema_error(s, n->loc, "%s outside a loop", n->kind == AST_BREAK ? "break" : "continue");
+		return NULL;
+	default:
+		sema_error(s, n->loc, "%s is not a statement", ast_kind_name(n->kind));
+		return NULL;
+	}
+}
+
+void sema_check_probes(struct sema *s)
+{
+	for (int i = 0; i < s->sp->nprogs; i++) {
+		struct sema_prog *p = s->sp->progs[i];
+		/* Each program checks its probe's body in its own context; a
+		 * probe compiled into several programs is checked once per
+		 * context, and its variables start afresh each time. */
+		s->prog = p;
+		s->vars = NULL;
+		s->nvars = 0;
+		if (p->probe->pred)
+			check_cond(s, p->probe->pred);
+		check_block(s, p->probe->body);
+	}
+	s->prog = NULL;
+}

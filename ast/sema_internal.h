@@ -1,0 +1,28 @@
+/* State shared by the semantic pass files (not for other stages). */
+#ifndef SONDE_SEMA_INTERNAL_H
+#define SONDE_SEMA_INTERNAL_H
+
+#include "ast/sema.h"
+
+struct sema {
+	struct arena *a;
+	struct diags *d;
+	struct sema_program *sp;
+	const struct sema_opts *opts;
+	bool final;	/* report errors (last pass) */
+	bool changed;	/* a map or variable type changed in this pass */
+	struct sema_prog *prog;	/* the program being checked */
+	struct sema_var **vars;	/* scratch variables of the current probe */
+	int nvars;
+	int loop_depth;
+};
+
+void sema_hint(struct sema *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sema_check_probes(struct sema *s);
+void sema_check_maps(struct sema *s);
+/* Records that map m holds values of type t (set at loc); reports a
+ * conflict with an earlier use. */
+void sema_map_set_value(struct sema *s, struct sema_map *m, struct type *t, struct src_loc loc);
+void sema_map_set_key(struct sema *s, struct ast_node *n, struct type *key);
+
+#endif

@@ -1,0 +1,82 @@
+/* The type system shared by the semantic passes, code generation and the
+ * runtime's printers.  Types live in the front end's arena. */
+#ifndef SONDE_TYPES_H
+#define SONDE_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ast/arena.h"
+
+enum type_kind {
+	TY_NONE,   /* not yet known (inference in progress) */
+	TY_VOID,   /* statements and functions without a value */
+	TY_INT,	   /* size 1, 2, 4 or 8; is_signed */
+	TY_BOOL,   /* size 1 in memory; prints as true/false */
+	TY_STRING, /* NUL-padded, bounded: size bytes including the NUL */
+	TY_TUPLE,  /* fields[], offsets[]; size includes padding */
+	TY_PTR,	   /* elem; size 8 */
+	TY_RECORD, /* struct/union from BTF or a C definition: name */
+	TY_ARRAY,  /* elem[count] */
+	TY_AGG,	   /* an aggregation's per-CPU state in a map: agg */
+	TY_PROBE,  /* the probe builtin: a uint64 index into the program's probe names */
+	TY_ERROR,  /* an error was reported; suppresses follow-up errors */
+};
+
+enum agg_kind {
+	AGG_NONE,
+	AGG_COUNT,
+	AGG_SUM,
+	AGG_MIN,
+	AGG_MAX,
+	AGG_AVG,
+	AGG_STATS,
+	AGG_HIST,
+	AGG_LHIST,
+};
+
+struct type {
+	enum type_kind kind;
+	uint32_t size;	/* bytes in BPF memory */
+	uint32_t align;
+	bool is_signed;	/* TY_INT */
+	enum agg_kind agg;	/* TY_AGG */
+	bool agg_signed;	/* TY_AGG: the aggregated values are signed */
+	int64_t lhist_min, lhist_max, lhist_step;	/* TY_AGG lhist */
+	int hist_bits;	/* TY_AGG hist: log2 buckets split 2^bits ways (0 = plain log2) */
+	struct type *elem;	/* TY_PTR, TY_ARRAY */
+	uint32_t count;		/* TY_ARRAY */
+	struct type **fields;	/* TY_TUPLE */
+	uint32_t *offsets;	/* TY_TUPLE */
+	int nfields;		/* TY_TUPLE */
+	const char *name;	/* TY_RECORD: "struct task_struct" */
+	bool user_ptr;		/* TY_PTR: points into user memory */
+};
+
+struct type *type_new(struct arena *a, enum type_kind kind);
+struct type *type_int(struct arena *a, uint32_t size, bool is_signed);
+struct type *type_bool(struct arena *a);
+struct type *type_void(struct arena *a);
+struct type *type_error(struct arena *a);
+struct type *type_string(struct arena *a, uint32_t size);
+struct type *type_ptr(struct arena *a, struct type *elem);
+struct type *type_agg(struct arena *a, enum agg_kind agg, bool is_signed);
+/* A tuple of n fields laid out with C alignment rules. */
+struct type *type_tuple(struct arena *a, struct type **fields, int n);
+
+/* Same kind and shape (strings of different sizes are compatible, see
+ * type_compatible; this is the exact test). */
+bool type_equal(const struct type *x, const struct type *y);
+/* x can be stored where y is expected: ints of any width and sign,
+ * strings of any bound, tuples field by field. */
+bool type_compatible(const struct type *x, const struct type *y);
+/* Human-readable: "int64", "uint32", "string[16]", "(int64, string[16])",
+ * "count", "hist", "struct task_struct *". */
+void type_print(FILE *out, const struct type *t);
+const char *type_name(struct arena *a, const struct type *t);
+const char *agg_name(enum agg_kind agg);
+/* Bytes one aggregation occupies per CPU in its map value. */
+uint32_t agg_value_size(enum agg_kind agg);
+
+#endif

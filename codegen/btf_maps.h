@@ -1,0 +1,18 @@
+/* BTF-defined maps in the ".maps" section, described through the DIBuilder
+ * the way libbpf expects from clang's __uint/__type macros. */
+#ifndef SONDE_BTF_MAPS_H
+#define SONDE_BTF_MAPS_H
+
+#include "codegen/codegen.h"
+
+/* Defines every map of cg->sp plus the runtime's own (ring buffer, lost
+ * event counter, globals) and fills cg->map_globals. */
+void btf_maps_define(struct codegen *cg);
+
+/* ELF names of the runtime's own maps. */
+#define SONDE_MAP_EVENTS "sonde_events"
+#define SONDE_MAP_LOST "sonde_lost"
+#define SONDE_MAP_GLOBALS "sonde_globals"
+#define SONDE_RINGBUF_SIZE (4u << 20)
+
+#endif

@@ -1,0 +1,114 @@
+/* Code generation: checked AST -> LLVM IR (C API) -> BPF ELF object in memory.
+ * The public entry point and the helpers that stdlib entries use to emit IR. */
+#ifndef SONDE_CODEGEN_H
+#define SONDE_CODEGEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <llvm-c/Core.h>
+#include <llvm-c/DebugInfo.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "ast/sema.h"
+
+struct codegen_opts {
+	const char *emit_llvm;	/* write textual IR here, or NULL */
+	int opt_level;		/* 0..3, default 2 */
+};
+
+/* Emits the BPF object for sp.  On success *elf (malloc'd) and *len are set
+ * and 0 is returned; on failure a diagnostic is reported and -1 returned. */
+int codegen_emit(struct sema_program *sp, struct diags *d, const struct codegen_opts *opts,
+		 void **elf, size_t *len);
+
+/* Textual IR of the last module (for --dump=ir); caller frees with free(). */
+
+struct cg_loop;
+
+struct codegen {
+	LLVMContextRef ctx;
+	LLVMModuleRef mod;
+	LLVMBuilderRef b;
+	LLVMDIBuilderRef di;
+	LLVMMetadataRef di_file, di_cu, di_scope;
+	LLVMTypeRef i1, i8, i16, i32, i64, ptr, voidt;
+	struct sema_program *sp;
+	struct arena *arena;
+	struct diags *diags;
+
+	/* maps */
+	LLVMValueRef *map_globals;	/* by sema_map id */
+	LLVMValueRef ringbuf;
+	LLVMValueRef lost_map;		/* per-CPU counter of events lost */
+
+	/* the program being emitted */
+	struct sema_prog *prog;
+	LLVMValueRef fn, ctx_arg;
+	LLVMBasicBlockRef entry;
+	LLVMValueRef dst;		/* destination hint for string/tuple producers */
+	uint32_t dst_size;		/* bytes available at dst */
+
+	/* open cg_if frames */
+	struct cg_if_frame {
+		LLVMBasicBlockRef otherwise, end;
+		bool has_else;
+	} ifs[64];
+	int nifs;
+	LLVMValueRef globals_map;	/* start time for elapsed */
+};
+
+/* --- helpers for stdlib entries (codegen/cg_*.c) --- */
+LLVMValueRef cg_expr(struct codegen *cg, struct ast_node *e);
+/* Evaluates e (a string, tuple or integer) into memory at dst laid out as
+ * type t (strings are truncated or NUL-padded to t's bound, integers stored
+ * at t's width). */
+void cg_expr_into(struct codegen *cg, struct ast_node *e, LLVMValueRef dst, const struct type *t);
+LLVMValueRef cg_alloca(struct codegen *cg, LLVMTypeRef t, const char *name);
+/* A zero-filled byte buffer of size bytes. */
+LLVMValueRef cg_buffer(struct codegen *cg, uint32_t size, const char *name);
+LLVMValueRef cg_const(struct codegen *cg, uint64_t v);
+LLVMValueRef cg_helper(struct codegen *cg, int id, LLVMTypeRef ret, LLVMValueRef *args, int n);
+LLVMValueRef cg_gep(struct codegen *cg, LLVMValueRef base, uint64_t offset);
+void cg_memset(struct codegen *cg, LLVMValueRef dst, int byte, uint64_t len);
+void cg_memcpy(struct codegen *cg, LLVMValueRef dst, LLVMValueRef src, uint64_t len);
+/* Stores the integer v (i64) into memory as an integer of size bytes. */
+void cg_store_int(struct codegen *cg, LLVMValueRef v, LLVMValueRef dst, uint32_t size);
+LLVMValueRef cg_load_int(struct codegen *cg, LLVMValueRef src, uint32_t size, bool is_signed);
+/* Converts an i64 to the value of integer type t (truncate and extend). */
+LLVMValueRef cg_int_cast(struct codegen *cg, LLVMValueRef v, const struct type *t);
+/* Pointer to the key of the map expression m (AST_MAP), built in a buffer. */
+LLVMValueRef cg_map_key(struct codegen *cg, struct ast_node *m, uint32_t extra_bytes);
+LLVMValueRef cg_map_global(struct codegen *cg, const struct sema_map *m);
+/* bpf_map_lookup_elem; returns a possibly-NULL pointer. */
+LLVMValueRef cg_map_lookup(struct codegen *cg, LLVMValueRef map, LLVMValueRef key);
+LLVMValueRef cg_map_update(struct codegen *cg, LLVMValueRef map, LLVMValueRef key,
+			   LLVMValueRef value, uint64_t flags);
+/* Sends event ev: reserves a ring buffer record, writes the id and the
+ * arguments (args[i] evaluated into the event's layout), submits.  Counts a
+ * lost event when the ring buffer is full. */
+void cg_event_send(struct codegen *cg, const struct sema_event *ev, struct ast_node **args,
+		   int nargs);
+/* Structured control flow for emitters: code between cg_if_nonnull(v) and
+ * cg_end_if() runs only when the pointer v is not NULL. */
+void cg_if_nonnull(struct codegen *cg, LLVMValueRef v);
+void cg_if(struct codegen *cg, LLVMValueRef cond_i1);
+void cg_else(struct codegen *cg);
+void cg_end_if(struct codegen *cg);
+/* Returns 0 from the BPF program; code after it goes to a fresh block. */
+void cg_return(struct codegen *cg);
+/* Nanoseconds since sonde started (the elapsed builtin). */
+LLVMValueRef cg_elapsed(struct codegen *cg);
+/* Stores the integer v into a variable or map element. */
+void cg_assign_int(struct codegen *cg, struct ast_node *target, LLVMValueRef v);
+LLVMValueRef cg_var_ref(struct codegen *cg, struct sema_var *v);
+LLVMValueRef cg_positional(struct codegen *cg, struct ast_node *n);
+void cg_stmt(struct codegen *cg, struct ast_node *n);
+/* Sets the debug location of the following instructions to loc. */
+void cg_set_loc(struct codegen *cg, struct src_loc loc);
+LLVMBasicBlockRef cg_block(struct codegen *cg, const char *name);
+
+/* BPF helper ids used here (linux/bpf.h names) */
+#include <linux/bpf.h>
+
+#endif

@@ -1,0 +1,188 @@
+/* The module: target set-up, BTF-defined maps, one function per program,
+ * the optimisation pipeline and emission of the ELF object to memory. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "codegen/codegen.h"
+#include "codegen/btf_maps.h"
+
+void cg_program(struct codegen *cg, struct sema_prog *p);
+
+static void target_init(void)
+{
+	static int done;
+	if (done)
+		return;
+	LLVMInitializeBPFTargetInfo();
+	LLVMInitializeBPFTarget();
+	LLVMInitializeBPFTargetMC();
+	LLVMInitializeBPFAsmPrinter();
+	done = 1;
+}
+
+static LLVMTargetMachineRef target_machine(struct diags *d)
+{
+	char *err = NULL;
+	LLVMTargetRef target;
+	if (LLVMGetTargetFromTriple("bpfel", &target, &err)) {
+		diag_plain(d, "LLVM has no BPF target: %s", err ? err : "");
+		LLVMDisposeMessage(err);
+		return NULL;
+	}
+	/* v3: 32-bit jumps and ALU, on every kernel since 5.1 */
+	return LLVMCreateTargetMachine(target, "bpfel", "v3", "", LLVMCodeGenLevelDefault,
+				       LLVMRelocDefault, LLVMCodeModelDefault);
+}
+
+static void debug_info_init(struct codegen *cg)
+{
+	const char *file = cg->diags && cg->diags->src ? cg->diags->src->name : "script";
+	cg->di = LLVMCreateDIBuilder(cg->mod);
+	cg->di_file = LLVMDIBuilderCreateFile(cg->di, file, strlen(file), ".", 1);
+	cg->di_cu = LLVMDIBuilderCreateCompileUnit(
+		cg->di, LLVMDWARFSourceLanguageC, cg->di_file, "sonde", 5, 1, "", 0, 0, "", 0,
+		LLVMDWARFEmissionFull, 0, 0, 0, "", 0, "", 0);
+	LLVMAddModuleFlag(cg->mod, LLVMModuleFlagBehaviorWarning, "Debug Info Version", 18,
+			  LLVMValueAsMetadata(LLVMConstInt(cg->i32, LLVMDebugMetadataVersion(), 0)));
+	LLVMAddModuleFlag(cg->mod, LLVMModuleFlagBehaviorWarning, "Dwarf Version", 13,
+			  LLVMValueAsMetadata(LLVMConstInt(cg->i32, 4, 0)));
+}
+
+static void license(struct codegen *cg)
+{
+	static const char gpl[] = "GPL";
+	LLVMValueRef init = LLVMConstStringInContext(cg->ctx, gpl, sizeof(gpl) - 1, 0);
+	LLVMValueRef g = LLVMAddGlobal(cg->mod, LLVMTypeOf(init), "_license");
+	LLVMSetInitializer(g, init);
+	LLVMSetSection(g, "license");
+	LLVMSetAlignment(g, 1);
+}
+
+/* The function of one program, with a debug-info subprogram so that BTF
+ * func and line info map verifier messages back to the script. */
+static void program_function(struct codegen *cg, struct sema_prog *p)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "prog_%d", p->index);
+	p->fn_name = arena_strdup(cg->arena, name);
+	LLVMTypeRef ft = LLVMFunctionType(cg->i64, &cg->ptr, 1, 0);
+	cg->fn = LLVMAddFunction(cg->mod, name, ft);
+	LLVMSetSection(cg->fn, p->section);
+	LLVMAddAttributeAtIndex(cg->fn, LLVMAttributeFunctionIndex,
+				   LLVMCreateEnumAttribute(cg->ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0));
+	cg->ctx_arg = LLVMGetParam(cg->fn, 0);
+
+	LLVMMetadataRef int_t = LLVMDIBuilderCreateBasicType(cg->di, "long", 4, 64, 5, LLVMDIFlagZero);
+	LLVMMetadataRef void_p = LLVMDIBuilderCreatePointerType(cg->di, NULL, 64, 64, 0, "", 0);
+	LLVMMetadataRef params[] = {int_t, void_p};
+	LLVMMetadataRef sub = LLVMDIBuilderCreateSubroutineType(cg->di, cg->di_file, params, 2,
+								LLVMDIFlagZero);
+	unsigned line = (unsigned)p->probe->loc.line;
+	LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(cg->di, cg->di_file, name, strlen(name),
+							 name, strlen(name), cg->di_file, line, sub,
+							 0, 1, line, LLVMDIFlagPrototyped, 1);
+	LLVMSetSubprogram(cg->fn, sp);
+	cg->di_scope = sp;
+
+	cg->entry = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "entry");
+	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "body");
+	LLVMPositionBuilderAtEnd(cg->b, cg->entry);
+	cg_set_loc(cg, p->probe->loc);
+	LLVMBuildBr(cg->b, body);
+	LLVMPositionBuilderAtEnd(cg->b, body);
+	cg->prog = p;
+	cg->nifs = 0;
+	cg_program(cg, p);
+	cg->di_scope = NULL;
+}
+
+static int optimise_and_emit(struct codegen *cg, LLVMTargetMachineRef tm, int level,
+			     void **elf, size_t *len)
+{
+	char *err = NULL;
+	if (LLVMVerifyModule(cg->mod, LLVMReturnStatusAction, &err)) {
+		diag_plain(cg->diags, "internal error: invalid IR: %s", err ? err : "");
+		LLVMDisposeMessage(err);
+		return -1;
+	}
+	LLVMDisposeMessage(err);
+	char passes[32];
+	snprintf(passes, sizeof(passes), "default<O%d>", level);
+	LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+	LLVMErrorRef e = LLVMRunPasses(cg->mod, passes, tm, po);
+	LLVMDisposePassBuilderOptions(po);
+	if (e) {
+		char *msg = LLVMGetErrorMessage(e);
+		diag_plain(cg->diags, "internal error: optimisation failed: %s", msg);
+		LLVMDisposeErrorMessage(msg);
+		return -1;
+	}
+	LLVMMemoryBufferRef buf;
+	if (LLVMTargetMachineEmitToMemoryBuffer(tm, cg->mod, LLVMObjectFile, &err, &buf)) {
+		diag_plain(cg->diags, "internal error: BPF code generation failed: %s", err ? err : "");
+		LLVMDisposeMessage(err);
+		return -1;
+	}
+	*len = LLVMGetBufferSize(buf);
+	*elf = malloc(*len);
+	if (*elf)
+		memcpy(*elf, LLVMGetBufferStart(buf), *len);
+	LLVMDisposeMemoryBuffer(buf);
+	return *elf ? 0 : -1;
+}
+
+int codegen_emit(struct sema_program *sp, struct diags *d, const struct codegen_opts *opts,
+		 void **elf, size_t *len)
+{
+	target_init();
+	LLVMTargetMachineRef tm = target_machine(d);
+	if (!tm)
+		return -1;
+	struct codegen cg = {.sp = sp, .arena = sp->arena, .diags = d};
+	cg.ctx = LLVMContextCreate();
+	cg.mod = LLVMModuleCreateWithNameInContext("sonde", cg.ctx);
+	LLVMSetTarget(cg.mod, "bpfel");
+	LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
+	char *layout = LLVMCopyStringRepOfTargetData(td);
+	LLVMSetDataLayout(cg.mod, layout);
+	LLVMDisposeMessage(layout);
+	LLVMDisposeTargetData(td);
+	cg.b = LLVMCreateBuilderInContext(cg.ctx);
+	cg.i1 = LLVMInt1TypeInContext(cg.ctx);
+	cg.i8 = LLVMInt8TypeInContext(cg.ctx);
+	cg.i16 = LLVMInt16TypeInContext(cg.ctx);
+	cg.i32 = LLVMInt32TypeInContext(cg.ctx);
+	cg.i64 = LLVMInt64TypeInContext(cg.ctx);
+	cg.ptr = LLVMPointerTypeInContext(cg.ctx, 0);
+	cg.voidt = LLVMVoidTypeInContext(cg.ctx);
+
+	debug_info_init(&cg);
+	license(&cg);
+	btf_maps_define(&cg);
+	for (int i = 0; i < sp->nprogs; i++)
+		program_function(&cg, sp->progs[i]);
+	LLVMDIBuilderFinalize(cg.di);
+
+	int rc = 0;
+	if (opts && opts->emit_llvm) {
+		char *err = NULL;
+		if (LLVMPrintModuleToFile(cg.mod, opts->emit_llvm, &err)) {
+			diag_plain(d, "cannot write %s: %s", opts->emit_llvm, err ? err : "");
+			rc = -1;
+		}
+		LLVMDisposeMessage(err);
+	}
+	if (!rc)
+		rc = optimise_and_emit(&cg, tm, opts ? opts->opt_level : 2, elf, len);
+	free(cg.map_globals);
+	LLVMDisposeDIBuilder(cg.di);
+	LLVMDisposeBuilder(cg.b);
+	LLVMDisposeModule(cg.mod);
+	LLVMContextDispose(cg.ctx);
+	LLVMDisposeTargetMachine(tm);
+	return rc;
+}

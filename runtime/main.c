@@ -1,0 +1,243 @@
+/* sonde's command line: bpftrace's flags, then source -> AST -> checked
+ * program -> BPF object -> run. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ast/arena.h"
+#include "ast/ast.h"
+#include "ast/diag.h"
+#include "ast/sema.h"
+#include "codegen/codegen.h"
+#include "parser/parse.h"
+#include "runtime/probe_list.h"
+#include "runtime/runtime.h"
+#include "runtime/verifier_log.h"
+
+static const char usage_text[] =
+	"USAGE:\n"
+	"    sonde [options] filename [args...]\n"
+	"    sonde [options] - [args...]        (program on standard input)\n"
+	"    sonde [options] -e 'program' [args...]\n"
+	"\n"
+	"OPTIONS:\n"
+	"    -e PROGRAM         run this program\n"
+	"    -l [PATTERN]       list probes matching PATTERN\n"
+	"    -q                 quiet: no \"Attaching N probes...\" line\n"
+	"    -v                 verbose: libbpf and verifier messages\n"
+	"    -h, --help         show this help\n"
+	"    -V, --version      show the version\n"
+	"    --unsafe           allow functions that change the system\n"
+	"    --dry-run          compile and load into the kernel, attach nothing\n"
+	"    --dump=ast         print the syntax tree and stop\n"
+	"    --emit-elf FILE    write the BPF object to FILE\n"
+	"    --emit-llvm FILE   write the LLVM IR to FILE\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    sonde -e 'tracepoint:syscalls:sys_enter_read { @bytes = hist(args.count); }'\n"
+	"    sonde -l 'tracepoint:sched:*'\n";
+
+static void usage(FILE *out)
+{
+	fputs(usage_text, out);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "sonde: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n\n");
+	usage(stderr);
+	return 2;
+}
+
+static char *read_stream(FILE *f, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		size_t k = fread(buf + n, 1, cap - n - 1, f);
+		n += k;
+		if (k == 0)
+			break;
+		if (n + 1 == cap) {
+			char *b = realloc(buf, cap * 2);
+			if (!b) {
+				free(buf);
+				return NULL;
+			}
+			buf = b;
+			cap *= 2;
+		}
+	}
+	if (buf)
+		buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+enum {
+	OPT_UNSAFE = 256,
+	OPT_DRY_RUN,
+	OPT_DUMP,
+	OPT_EMIT_ELF,
+	OPT_EMIT_LLVM,
+};
+
+struct cli {
+	const char *program, *file, *dump, *emit_elf, *emit_llvm, *list;
+	bool list_mode, unsafe, dry_run, quiet, verbose;
+	const char **positional;
+	int npositional;
+};
+
+static int write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, len, f) != len) {
+		fprintf(stderr, "sonde: cannot write %s: %s\n", path, strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	return fclose(f);
+}
+
+static int compile_and_run(struct cli *c, const char *name, char *text, size_t len)
+{
+	struct diag_source src = {.name = name, .text = text, .len = len};
+	struct diags d;
+	diag_init(&d, &src, stderr);
+	struct arena a = {0};
+	int status = 1;
+	void *elf = NULL;
+	size_t elf_len = 0;
+
+	struct ast_node *prog = parse_program(&a, &d);
+	if (!prog)
+		goto out;
+	if (c->dump && !strcmp(c->dump, "ast")) {
+		ast_print(stdout, prog);
+		status = 0;
+		goto out;
+	}
+	struct sema_opts so = {.positional = c->positional, .npositional = c->npositional,
+			       .unsafe = c->unsafe};
+	struct sema_program *sp = sema_run(&a, &d, prog, &so);
+	if (!sp)
+		goto out;
+	struct codegen_opts co = {.emit_llvm = c->emit_llvm, .opt_level = 2};
+	if (codegen_emit(sp, &d, &co, &elf, &elf_len))
+		goto out;
+	if (c->emit_elf && write_file(c->emit_elf, elf, elf_len))
+		goto out;
+	if ((c->emit_elf || c->emit_llvm) && !c->dry_run) {
+		status = 0;
+		goto out;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "sonde: loading BPF programs needs root (or CAP_BPF and CAP_PERFMON); "
+				"run it with sudo\n");
+		goto out;
+	}
+	struct runtime_opts ro = {.dry_run = c->dry_run, .quiet = c->quiet, .verbose = c->verbose};
+	status = runtime_run(sp, elf, elf_len, &ro);
+out:
+	free(elf);
+	arena_free(&a);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{"unsafe", no_argument, NULL, OPT_UNSAFE},
+		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+		{"dump", required_argument, NULL, OPT_DUMP},
+		{"emit-elf", required_argument, NULL, OPT_EMIT_ELF},
+		{"emit-llvm", required_argument, NULL, OPT_EMIT_LLVM},
+		{0, 0, 0, 0},
+	};
+	struct cli c = {0};
+	int opt;
+	opterr = 0;
+	/* '+': options end at the first positional argument (the script or
+	 * its arguments), as in bpftrace. */
+	while ((opt = getopt_long(argc, argv, "+e:lqvhV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'e': c.program = optarg; break;
+		case 'l': c.list_mode = true; break;
+		case 'q': c.quiet = true; break;
+		case 'v': c.verbose = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("sonde v%s\n", SONDE_VERSION); return 0;
+		case OPT_UNSAFE: c.unsafe = true; break;
+		case OPT_DRY_RUN: c.dry_run = true; break;
+		case OPT_DUMP:
+			if (strcmp(optarg, "ast"))
+				return usage_error("--dump takes 'ast', not '%s'", optarg);
+			c.dump = optarg;
+			break;
+		case OPT_EMIT_ELF: c.emit_elf = optarg; break;
+		case OPT_EMIT_LLVM: c.emit_llvm = optarg; break;
+		case '?':
+		default:
+			if (optopt == 'e')
+				return usage_error("%s needs a program", "-e");
+			if (optopt && optopt < 256) {
+				char o[3] = {'-', (char)optopt, 0};
+				return usage_error("unknown option %s", o);
+			}
+			return usage_error("unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (c.verbose)
+		verifier_log_verbose(1);
+	if (c.list_mode) {
+		if (c.program)
+			return usage_error("%s", "-l cannot be combined with -e");
+		if (optind + 1 < argc)
+			return usage_error("-l takes at most one pattern, got '%s' too", argv[optind + 1]);
+		return probe_list(stdout, optind < argc ? argv[optind] : NULL) ? 1 : 0;
+	}
+	if (!c.program) {
+		if (optind >= argc)
+			return usage_error("%s", "no program given: use -e 'program', a file, or - for stdin");
+		c.file = argv[optind++];
+	}
+	c.positional = (const char **)argv + optind;
+	c.npositional = argc - optind;
+
+	size_t len;
+	char *text;
+	const char *name;
+	if (c.program) {
+		text = strdup(c.program);
+		len = strlen(c.program);
+		name = "-e";
+	} else if (!strcmp(c.file, "-")) {
+		text = read_stream(stdin, &len);
+		name = "stdin";
+	} else {
+		FILE *f = fopen(c.file, "r");
+		if (!f) {
+			fprintf(stderr, "sonde: cannot open %s: %s\n", c.file, strerror(errno));
+			return 1;
+		}
+		text = read_stream(f, &len);
+		fclose(f);
+		name = c.file;
+	}
+	if (!text) {
+		fprintf(stderr, "sonde: out of memory reading the program\n");
+		return 1;
+	}
+	int status = compile_and_run(&c, name, text, len);
+	free(text);
+	return status;
+}

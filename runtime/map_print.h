@@ -1,0 +1,64 @@
+/* Printing maps and values in bpftrace's text format.
+ *
+ * The runtime reads a BPF map, merges the per-CPU values and hands the
+ * printer a map_view: every entry's key bytes (laid out as the key type
+ * says) and merged value bytes.  Merged value layouts per aggregation:
+ *   count, sum, min, max   int64_t (uint64_t when !agg_signed for count/sum)
+ *   avg, stats             struct agg_avg
+ *   hist                   uint64_t buckets[hist_bucket_count(type)]
+ *   lhist                  uint64_t buckets[lhist_bucket_count(type)]
+ *   not an aggregation     the value type's own bytes
+ */
+#ifndef SONDE_MAP_PRINT_H
+#define SONDE_MAP_PRINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ast/types.h"
+#include "runtime/output.h"
+
+struct agg_avg {
+	int64_t total;
+	uint64_t count;
+};
+
+/* hist buckets (bits == 0): 0: value < 0, 1: value == 0, then
+ * k >= 2: [2^(k-2), 2^(k-1)), up to k = 65.  With bits > 0 each power of
+ * two is split into 2^bits linear sub-buckets (bpftrace's hist(x, bits)):
+ * with n = 2^bits, 0: value < 0, i in 1..2n: value i - 1, and i > 2n:
+ * [lo(i-1), lo(i)) where lo(j) = 2^((j >> bits) - 1) * (n + (j & (n-1)));
+ * ((65 - bits) << bits) + 1 buckets, the last one ending at 2^64. */
+uint32_t hist_bucket_count(const struct type *agg);
+/* lhist buckets: 0: value < min, 1..n: [min + (i-1)*step, min + i*step),
+ * n+1: value >= max, where n = (max - min) / step. */
+uint32_t lhist_bucket_count(const struct type *agg);
+
+struct map_entry {
+	const uint8_t *key;   /* NULL for a map without keys */
+	const uint8_t *value; /* merged across CPUs */
+};
+
+struct map_view {
+	const char *name;	 /* as written, with '@': "@bytes", "@" */
+	const struct type *key;	 /* NULL: no keys */
+	const struct type *value;	/* TY_AGG for aggregations */
+	struct map_entry *entries;	/* the printer may reorder them */
+	size_t n;
+};
+
+/* print(@map, top, div) and the end-of-run print: top == 0 means all
+ * entries, div == 0 or 1 means no division.  Writes exactly what bpftrace
+ * writes for the map, trailing blank lines included; an empty map is "\n"
+ * ("\n\n" for avg and stats), as in bpftrace (m->n == 0 tells the caller,
+ * should it want to skip empty maps).  Keys are compared as raw bytes for
+ * hist/lhist/avg/stats ordering: padding and string tails must be zero.
+ * See the top of map_print.c for what the caller prints around maps. */
+void map_print(struct output *o, struct map_view *m, uint32_t top, uint64_t div);
+
+/* One value of type t (not an aggregation) as bpftrace prints it: in a map
+ * line, in print(value), inside tuples.  No newline: print(value) adds it.
+ * TY_PROBE values are looked up in o->probe_names. */
+void value_print(struct output *o, const struct type *t, const uint8_t *data);
+
+#endif

@@ -1,0 +1,237 @@
+/* Reading maps out of the kernel: keys iterated, per-CPU values merged into
+ * the layouts runtime/map_print.h documents. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "runtime/map_read.h"
+
+static uint32_t stride(uint32_t size)
+{
+	return (size + 7) & ~7u;
+}
+
+/* Merges ncpus per-CPU values of an aggregation into out; returns false
+ * when the state shows the entry was never updated. */
+static bool merge(const struct type *agg, const uint8_t *vals, int ncpus, uint32_t size,
+		  uint8_t *out)
+{
+	uint32_t st = stride(size);
+	switch (agg->agg) {
+	case AGG_COUNT:
+	case AGG_SUM: {
+		int64_t sum = 0;
+		for (int c = 0; c < ncpus; c++) {
+			int64_t v;
+			memcpy(&v, vals + (size_t)c * st, 8);
+			sum += v;
+		}
+		memcpy(out, &sum, 8);
+		return true;
+	}
+	case AGG_MIN:
+	case AGG_MAX: {
+		bool any = false;
+		int64_t best = 0;
+		for (int c = 0; c < ncpus; c++) {
+			int64_t v;
+			uint64_t set;
+			memcpy(&v, vals + (size_t)c * st, 8);
+			memcpy(&set, vals + (size_t)c * st + 8, 8);
+			if (!set)
+				continue;
+			bool better;
+			if (agg->agg_signed)
+				better = agg->agg == AGG_MIN ? v < best : v > best;
+			else
+				better = agg->agg == AGG_MIN ? (uint64_t)v < (uint64_t)best
+							     : (uint64_t)v > (uint64_t)best;
+			if (!any || better)
+				best = v;
+			any = true;
+		}
+		memcpy(out, &best, 8);
+		return any;
+	}
+	case AGG_AVG:
+	case AGG_STATS: {
+		struct agg_avg a = {0, 0};
+		for (int c = 0; c < ncpus; c++) {
+			struct agg_avg v;
+			memcpy(&v, vals + (size_t)c * st, sizeof(v));
+			a.total += v.total;
+			a.count += v.count;
+		}
+		memcpy(out, &a, sizeof(a));
+		return a.count > 0;
+	}
+	default:
+		return false;
+	}
+}
+
+static uint64_t sum_u64(const uint8_t *vals, int ncpus, uint32_t size)
+{
+	uint64_t sum = 0;
+	for (int c = 0; c < ncpus; c++) {
+		uint64_t v;
+		memcpy(&v, vals + (size_t)c * stride(size), 8);
+		sum += v;
+	}
+	return sum;
+}
+
+static struct map_entry *entry_add(struct map_snapshot *s)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct map_entry *e = realloc(s->view.entries, cap * sizeof(*e));
+		if (!e)
+			return NULL;
+		s->view.entries = e;
+		s->cap = cap;
+	}
+	struct map_entry *e = &s->view.entries[s->n++];
+	s->view.n = s->n;
+	return e;
+}
+
+static void *dup(const void *p, size_t n)
+{
+	void *q = malloc(n ? n : 1);
+	if (q)
+		memcpy(q, p, n);
+	return q;
+}
+
+/* hist/lhist: fold (user key, bucket) entries into one bucket array per
+ * user key. */
+static uint64_t *buckets_for(struct map_snapshot *s, const uint8_t *ukey, uint32_t ukey_size,
+			     uint32_t nbuckets)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!ukey_size || !memcmp(s->view.entries[i].key, ukey, ukey_size))
+			return (uint64_t *)s->view.entries[i].value;
+	struct map_entry *e = entry_add(s);
+	if (!e)
+		return NULL;
+	e->key = ukey_size ? dup(ukey, ukey_size) : NULL;
+	e->value = calloc(nbuckets, 8);
+	return (uint64_t *)e->value;
+}
+
+int map_snapshot_read(struct map_snapshot *s, const struct sema_map *m, int fd, int ncpus)
+{
+	memset(s, 0, sizeof(*s));
+	s->view.name = m->name;
+	s->view.key = m->key;
+	s->view.value = m->value;
+	const struct map_layout *l = &m->layout;
+	int vcpus = l->percpu ? ncpus : 1;
+	size_t vbytes = (size_t)stride(l->value_size) * (size_t)vcpus;
+	uint8_t *key = calloc(1, l->key_size), *next = calloc(1, l->key_size);
+	uint8_t *vals = calloc(1, vbytes);
+	uint8_t merged[64];
+	int rc = 0;
+	if (!key || !next || !vals) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	bool buckets = l->nbuckets > 0;
+	uint32_t ukey_size = l->bucket_in_key ? l->key_size - 8 : 0;
+	void *prev = NULL;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, l->key_size);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, vals))
+			continue;
+		if (buckets) {
+			uint64_t count = sum_u64(vals, vcpus, l->value_size);
+			if (!count)
+				continue;
+			uint64_t b;
+			if (l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+				uint32_t idx;
+				memcpy(&idx, key, 4);
+				b = idx;
+			} else {
+				memcpy(&b, key + l->key_size - 8, 8);
+			}
+			uint64_t *arr = buckets_for(s, key, ukey_size, l->nbuckets);
+			if (arr && b < l->nbuckets)
+				arr[b] += count;
+			continue;
+		}
+		const uint8_t *value = vals;
+		size_t value_len = l->value_size;
+		if (l->percpu) {
+			if (!merge(m->value, vals, vcpus, l->value_size, merged))
+				continue;
+			/* a per-CPU array's one slot exists from the start */
+			if (l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY && m->value->agg == AGG_COUNT) {
+				int64_t c;
+				memcpy(&c, merged, 8);
+				if (!c)
+					continue;
+			}
+			value = merged;
+			value_len = m->value->agg == AGG_AVG || m->value->agg == AGG_STATS ? 16 : 8;
+		}
+		struct map_entry *e = entry_add(s);
+		if (!e) {
+			rc = -ENOMEM;
+			break;
+		}
+		e->key = m->key ? dup(key, l->key_size) : NULL;
+		e->value = dup(value, value_len);
+	}
+out:
+	free(key);
+	free(next);
+	free(vals);
+	return rc;
+}
+
+void map_snapshot_free(struct map_snapshot *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free((void *)s->view.entries[i].key);
+		free((void *)s->view.entries[i].value);
+	}
+	free(s->view.entries);
+	memset(s, 0, sizeof(*s));
+}
+
+int map_clear(const struct sema_map *m, int fd, int ncpus, bool zero)
+{
+	const struct map_layout *l = &m->layout;
+	bool array = l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY || l->bpf_type == BPF_MAP_TYPE_ARRAY;
+	int vcpus = l->percpu ? ncpus : 1;
+	uint8_t *key = calloc(1, l->key_size), *next = calloc(1, l->key_size);
+	uint8_t *zeros = calloc((size_t)vcpus, stride(l->value_size));
+	int rc = 0;
+	if (!key || !next || !zeros) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (array || zero) {
+		void *prev = NULL;
+		while (bpf_map_get_next_key(fd, prev, next) == 0) {
+			memcpy(key, next, l->key_size);
+			prev = key;
+			bpf_map_update_elem(fd, key, zeros, BPF_EXIST);
+		}
+		goto out;
+	}
+	/* Deleting while iterating restarts the walk: take the first key each time. */
+	while (bpf_map_get_next_key(fd, NULL, next) == 0)
+		if (bpf_map_delete_elem(fd, next))
+			break;
+out:
+	free(key);
+	free(next);
+	free(zeros);
+	return rc;
+}

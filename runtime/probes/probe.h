@@ -1,0 +1,143 @@
+/* Probe providers: one per probe type, each a small table of functions
+ * (see DESIGN.md).  The semantic pass asks a provider to expand the attach
+ * points written in a probe; code generation asks it for the program type,
+ * the section and the context; the runtime asks it to attach and detach. */
+#ifndef SONDE_PROBE_H
+#define SONDE_PROBE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/bpf.h>
+
+#include "ast/ast.h"
+#include "ast/diag.h"
+#include "ast/types.h"
+
+struct bpf_program;
+struct bpf_link;
+struct probe_provider;
+
+/* One field of a tracepoint record or one argument of a function. */
+struct ctx_field {
+	const char *name;
+	struct type *type;
+	uint32_t offset;	/* byte offset in the context record */
+	bool data_loc;		/* __data_loc: offset/length word, pointing into the record */
+};
+
+/* One concrete attach point after expansion. */
+struct attach_point {
+	const struct probe_provider *provider;
+	char *name;	     /* canonical full name: "tracepoint:syscalls:sys_enter_read" */
+	char *target;	     /* tracepoint category, unit of interval/profile, binary */
+	char *func;	     /* tracepoint name, function */
+	uint64_t period;     /* interval/profile: nanoseconds or hz, per unit */
+	struct src_loc loc;  /* of the attach point as written */
+	/* context: what args.x means here (tracepoint fields, BTF arguments) */
+	struct ctx_field *fields;
+	int nfields;
+	int index;	     /* in the program's list of all attach points (probe builtin) */
+};
+
+struct attach_list {
+	struct attach_point **items;
+	int len, cap;
+};
+
+/* What a probe provider needs from the rest of sonde while expanding. */
+struct probe_env {
+	struct arena *arena;
+	struct diags *diags;
+	/* $1, $2, ... substituted in attach point text (bpftrace does this);
+	 * a parameter not given becomes "". */
+	const char *const *positional;
+	int npositional;
+};
+
+/* -l: receives each matching attach point name. */
+typedef void (*probe_list_emit_fn)(void *ctx, const char *name);
+
+/* One attached BPF program instance. */
+struct loaded_probe {
+	const struct attach_point *ap;
+	struct bpf_program *prog;
+	struct bpf_link **links; /* one per CPU for profile, else one */
+	int nlinks;
+	int *perf_fds;
+	int nperf_fds;
+};
+
+struct probe_provider {
+	const char *name, *alias, *alias2; /* "tracepoint", "t" */
+	/* Parses the attach point text (parts split at ':') and appends the
+	 * matching attach points to out.  Reports errors (with hints) through
+	 * env->diags at the attach point's location and returns -1. */
+	int (*expand)(struct probe_env *env, const struct ast_node *ap,
+		      char **parts, int nparts, struct attach_list *out);
+	enum bpf_prog_type prog_type;
+	/* libbpf section name of the program for this attach point. */
+	const char *(*section)(struct arena *a, const struct attach_point *ap);
+	/* Whether two attach points can share one compiled program. */
+	bool (*same_context)(const struct attach_point *x, const struct attach_point *y);
+	/* Attach; on error print one clear sentence to stderr and return -errno. */
+	int (*attach)(struct loaded_probe *lp);
+	/* Optional extra teardown beyond destroying lp->links. */
+	void (*detach)(struct loaded_probe *lp);
+	/* BEGIN/END are run by the runtime, not attached to events. */
+	bool run_by_runtime;
+	/* -l: emits every attach point name of this type that matches the glob
+	 * parts following the type in the pattern (nparts 0: all of them).
+	 * NULL: the type lists nothing (interval, profile). */
+	void (*list)(char **parts, int nparts, probe_list_emit_fn emit, void *ctx);
+};
+
+/* The table of providers. */
+const struct probe_provider *probe_provider_find(const char *name);
+extern const struct probe_provider *const probe_providers[];
+extern const int probe_provider_count;
+
+void attach_list_push(struct arena *a, struct attach_list *l, struct attach_point *ap);
+struct attach_point *attach_point_new(struct arena *a, const struct probe_provider *p,
+				      const struct ast_node *ap);
+
+/* The providers of this slice. */
+extern const struct probe_provider probe_begin;
+extern const struct probe_provider probe_end;
+extern const struct probe_provider probe_tracepoint;
+extern const struct probe_provider probe_interval;
+extern const struct probe_provider probe_profile;
+
+/* Expands attach point text: splits at ':' (quotes respected), finds the
+ * provider (by name or alias) and calls its expand. */
+int probe_expand(struct probe_env *env, const struct ast_node *ap, struct attach_list *out);
+
+/* Splits attach point text at ':' outside double quotes, drops the quotes
+ * and backslash escapes inside them, substitutes $N.  Returns the number of
+ * parts (arena-allocated in *parts). */
+int probe_split(struct arena *a, const char *text, const char *const *positional,
+		int npositional, char ***parts);
+
+/* Attaches through the provider (a no-op for BEGIN/END). */
+int probe_attach(struct loaded_probe *lp);
+/* Destroys lp->links, runs the provider's detach, frees the arrays; safe to
+ * call twice and after a failed attach. */
+void probe_detach(struct loaded_probe *lp);
+
+/* Shared by the perf-event providers (runtime/probes/perf_event.c). */
+/* Parses "UNIT:N" or "N[unit]" (nanoseconds when no unit) into ap->target
+ * and ap->period (nanoseconds; hz stays a frequency when keep_hz) and sets
+ * ap->name.  Reports errors at the attach point and returns -1. */
+int probe_parse_timer(struct probe_env *env, const struct ast_node *node,
+		      const struct probe_provider *p, char **parts, int nparts,
+		      bool keep_hz, struct attach_point *ap);
+/* Opens a software cpu-clock perf event on the first online CPU (all_cpus
+ * false) or on every online CPU, sampling every period nanoseconds (or
+ * freq times a second), and attaches lp->prog to each, with the attach
+ * point's index as the BPF cookie. */
+int probe_perf_attach(struct loaded_probe *lp, bool all_cpus, bool freq, uint64_t value);
+void probe_perf_detach(struct loaded_probe *lp);
+/* Online CPU numbers from /sys/devices/system/cpu/online; returns the count
+ * (malloc'd array in *cpus) or -errno. */
+int probe_online_cpus(int **cpus);
+
+#endif

@@ -1,0 +1,299 @@
+/* One run of a program: load, attach, BEGIN, consume events until exit() or
+ * a signal, END, print maps, detach everything. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "codegen/btf_maps.h"
+#include "runtime/map_read.h"
+#include "runtime/runtime.h"
+#include "runtime/verifier_log.h"
+#include "stdlib/stdlib.h"
+
+static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t got_usr1;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		got_usr1 = 1;
+	else
+		got_signal = sig;
+}
+
+static void signals_install(void)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+void runtime_request_exit(struct runtime *rt, int code)
+{
+	if (!rt->exiting)
+		rt->exit_code = code;
+	rt->exiting = true;
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct runtime *rt = ctx;
+	if (rt->exiting && !rt->in_end)
+		return 0; /* nothing after exit() is shown, as in bpftrace */
+	if (len < 8)
+		return 0;
+	uint64_t id;
+	memcpy(&id, data, 8);
+	if (id >= (uint64_t)rt->sp->nevents)
+		return 0;
+	const struct sema_event *ev = rt->sp->events[id];
+	if (ev->fn->print)
+		ev->fn->print(rt, ev, (const uint8_t *)data + 8, len - 8);
+	return 0;
+}
+
+static void lost_check(struct runtime *rt)
+{
+	if (rt->lost_fd < 0)
+		return;
+	uint32_t key = 0;
+	uint64_t *vals = calloc((size_t)rt->ncpus, 8);
+	if (!vals)
+		return;
+	uint64_t total = 0;
+	if (!bpf_map_lookup_elem(rt->lost_fd, &key, vals))
+		for (int c = 0; c < rt->ncpus; c++)
+			total += vals[c];
+	free(vals);
+	if (total > rt->lost_reported) {
+		fprintf(stderr, "sonde: %llu events lost: the ring buffer was full\n",
+			(unsigned long long)(total - rt->lost_reported));
+		rt->lost_reported = total;
+	}
+}
+
+void runtime_print_map(struct runtime *rt, const struct sema_map *m, uint32_t top, uint64_t div)
+{
+	struct map_snapshot s;
+	if (map_snapshot_read(&s, m, rt->map_fds[m->id], rt->ncpus) == 0 && s.n)
+		map_print(&rt->out, &s.view, top, div);
+	map_snapshot_free(&s);
+	fflush(rt->out.out);
+}
+
+void runtime_clear_map(struct runtime *rt, const struct sema_map *m, bool zero)
+{
+	map_clear(m, rt->map_fds[m->id], rt->ncpus, zero);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const struct sema_map *x = *(const struct sema_map *const *)a;
+	const struct sema_map *y = *(const struct sema_map *const *)b;
+	return strcmp(x->name, y->name);
+}
+
+void runtime_print_all_maps(struct runtime *rt)
+{
+	int n = rt->sp->nmaps;
+	if (!n)
+		return;
+	const struct sema_map **maps = malloc(sizeof(*maps) * (size_t)n);
+	if (!maps)
+		return;
+	for (int i = 0; i < n; i++)
+		maps[i] = rt->sp->maps[i];
+	qsort(maps, (size_t)n, sizeof(*maps), by_name);
+	/* bpftrace separates the end-of-run maps from earlier output */
+	fputc('\n', rt->out.out);
+	for (int i = 0; i < n; i++) {
+		struct map_snapshot s;
+		if (map_snapshot_read(&s, maps[i], rt->map_fds[maps[i]->id], rt->ncpus) == 0 && s.n)
+			map_print(&rt->out, &s.view, 0, 0);
+		map_snapshot_free(&s);
+	}
+	fflush(rt->out.out);
+	free(maps);
+}
+
+/* BEGIN and END programs run once, in sonde's own context. */
+static int run_once(struct runtime *rt, const struct probe_provider *which)
+{
+	for (int i = 0; i < rt->sp->nprogs; i++) {
+		struct sema_prog *p = rt->sp->progs[i];
+		if (p->provider != which)
+			continue;
+		struct bpf_program *prog = bpf_object__find_program_by_name(rt->obj, p->fn_name);
+		LIBBPF_OPTS(bpf_test_run_opts, opts);
+		if (!prog || bpf_prog_test_run_opts(bpf_program__fd(prog), &opts)) {
+			fprintf(stderr, "sonde: cannot run %s: %s\n", which->name, strerror(errno));
+			return -1;
+		}
+		ring_buffer__consume(rt->rb);
+	}
+	return 0;
+}
+
+static int attach_all(struct runtime *rt)
+{
+	int n = 0;
+	for (int i = 0; i < rt->sp->nprogs; i++)
+		n += rt->sp->progs[i]->naps;
+	rt->probes = calloc((size_t)n + 1, sizeof(*rt->probes));
+	if (!rt->probes)
+		return -ENOMEM;
+	if (!rt->opts.quiet) {
+		printf("Attaching %d probe%s...\n", rt->sp->naps, rt->sp->naps == 1 ? "" : "s");
+		fflush(stdout);
+	}
+	for (int i = 0; i < rt->sp->nprogs; i++) {
+		struct sema_prog *p = rt->sp->progs[i];
+		if (p->provider->run_by_runtime)
+			continue;
+		struct bpf_program *prog = bpf_object__find_program_by_name(rt->obj, p->fn_name);
+		for (int j = 0; j < p->naps; j++) {
+			struct loaded_probe *lp = &rt->probes[rt->nprobes];
+			lp->ap = p->aps[j];
+			lp->prog = prog;
+			int err = p->provider->attach(lp);
+			if (err)
+				return err;
+			rt->nprobes++;
+		}
+	}
+	return 0;
+}
+
+static void detach_all(struct runtime *rt)
+{
+	for (int i = 0; i < rt->nprobes; i++) {
+		struct loaded_probe *lp = &rt->probes[i];
+		if (lp->ap->provider->detach)
+			lp->ap->provider->detach(lp);
+		for (int j = 0; j < lp->nlinks; j++)
+			bpf_link__destroy(lp->links[j]);
+		free(lp->links);
+		lp->links = NULL;
+		lp->nlinks = 0;
+	}
+	rt->nprobes = 0;
+	free(rt->probes);
+	rt->probes = NULL;
+}
+
+static void globals_init(struct runtime *rt)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(rt->obj, SONDE_MAP_GLOBALS);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t start = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	uint32_t key = 0;
+	if (m)
+		bpf_map_update_elem(bpf_map__fd(m), &key, &start, BPF_ANY);
+}
+
+static int load(struct runtime *rt, const void *elf, size_t len)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "sonde");
+	rt->obj = bpf_object__open_mem(elf, len, &oo);
+	if (!rt->obj) {
+		fprintf(stderr, "sonde: cannot open the BPF object: %s\n", strerror(errno));
+		return -1;
+	}
+	verifier_log_start(rt->obj);
+	int err = bpf_object__load(rt->obj);
+	if (err) {
+		verifier_log_report(rt->obj, rt->sp, -err);
+		return -1;
+	}
+	verifier_log_stop(rt->obj);
+	rt->map_fds = calloc((size_t)rt->sp->nmaps + 1, sizeof(int));
+	if (!rt->map_fds)
+		return -1;
+	for (int i = 0; i < rt->sp->nmaps; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(rt->obj, rt->sp->maps[i]->elf_name);
+		rt->map_fds[i] = m ? bpf_map__fd(m) : -1;
+	}
+	struct bpf_map *lost = bpf_object__find_map_by_name(rt->obj, SONDE_MAP_LOST);
+	rt->lost_fd = lost ? bpf_map__fd(lost) : -1;
+	struct bpf_map *events = bpf_object__find_map_by_name(rt->obj, SONDE_MAP_EVENTS);
+	rt->rb = ring_buffer__new(bpf_map__fd(events), on_event, rt, NULL);
+	if (!rt->rb) {
+		fprintf(stderr, "sonde: cannot open the event ring buffer: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void teardown(struct runtime *rt)
+{
+	detach_all(rt);
+	ring_buffer__free(rt->rb);
+	bpf_object__close(rt->obj);
+	free(rt->map_fds);
+}
+
+int runtime_run(struct sema_program *sp, const void *elf, size_t len,
+		const struct runtime_opts *opts)
+{
+	struct runtime rt = {.sp = sp, .opts = *opts, .lost_fd = -1};
+	rt.out.out = stdout;
+	rt.out.format = OUTPUT_TEXT;
+	const char **names = calloc((size_t)sp->naps + 1, sizeof(*names));
+	for (int i = 0; names && i < sp->naps; i++)
+		names[i] = sp->aps[i]->name;
+	rt.out.probe_names = names;
+	rt.out.nprobe_names = names ? sp->naps : 0;
+	rt.ncpus = libbpf_num_possible_cpus();
+	if (rt.ncpus < 1)
+		rt.ncpus = 1;
+
+	int status = 1;
+	if (load(&rt, elf, len))
+		goto out;
+	if (opts->dry_run) {
+		status = 0;
+		goto out;
+	}
+	signals_install();
+	globals_init(&rt);
+	if (attach_all(&rt))
+		goto out;
+	if (run_once(&rt, &probe_begin))
+		goto out;
+	while (!rt.exiting && !got_signal) {
+		int err = ring_buffer__poll(rt.rb, 100);
+		if (err < 0 && err != -EINTR) {
+			fprintf(stderr, "sonde: reading events failed: %s\n", strerror(-err));
+			break;
+		}
+		if (got_usr1) {
+			got_usr1 = 0;
+			runtime_print_all_maps(&rt);
+		}
+		lost_check(&rt);
+	}
+	detach_all(&rt);
+	ring_buffer__consume(rt.rb);
+	rt.in_end = true;
+	run_once(&rt, &probe_end);
+	lost_check(&rt);
+	fflush(stdout);
+	runtime_print_all_maps(&rt);
+	status = rt.exit_code;
+out:
+	fflush(stdout);
+	teardown(&rt);
+	free(names);
+	return status;
+}

@@ -1,0 +1,52 @@
+/* The runtime: load the BPF object, attach, consume events, print maps. */
+#ifndef SONDE_RUNTIME_H
+#define SONDE_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ast/sema.h"
+#include "runtime/map_print.h"
+#include "runtime/output.h"
+
+struct bpf_object;
+struct ring_buffer;
+struct loaded_probe;
+
+struct runtime_opts {
+	bool dry_run;	/* load but do not attach or run */
+	bool quiet;	/* no "Attaching N probes..." */
+	bool verbose;
+};
+
+struct runtime {
+	struct sema_program *sp;
+	struct runtime_opts opts;
+	struct output out;
+	struct bpf_object *obj;
+	struct ring_buffer *rb;
+	int *map_fds;		/* by sema_map id */
+	int lost_fd;
+	struct loaded_probe *probes;
+	int nprobes;
+	int ncpus;		/* possible CPUs: per-CPU value arrays */
+	bool exiting;
+	bool in_end;		/* running END: its events are shown after exit() */
+	int exit_code;
+	uint64_t lost_reported;
+};
+
+/* The whole run: load, attach, BEGIN, poll until exit() or a signal, END,
+ * print maps, detach.  Returns the process exit status. */
+int runtime_run(struct sema_program *sp, const void *elf, size_t len,
+		const struct runtime_opts *opts);
+
+/* ----- used by stdlib entries' print hooks ----- */
+void runtime_request_exit(struct runtime *rt, int code);
+/* Prints map m as print(@m, top, div) does. */
+void runtime_print_map(struct runtime *rt, const struct sema_map *m, uint32_t top, uint64_t div);
+void runtime_clear_map(struct runtime *rt, const struct sema_map *m, bool zero);
+void runtime_print_all_maps(struct runtime *rt);
+
+#endif

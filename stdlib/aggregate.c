@@ -1,0 +1,254 @@
+/* Aggregations: per-CPU state in a map, merged by the runtime when printed.
+ * The state layouts are those of agg_value_size() (ast/types.c) and the
+ * bucket numbering of runtime/map_print.h. */
+#include "codegen/codegen.h"
+#include "stdlib/entries.h"
+
+/* ----------------------------------------------------------------- check */
+
+static bool int_arg(struct sema *s, struct ast_node *call, int i, bool *is_signed)
+{
+	struct type *t = sema_check_expr(s, call->list.items[i]);
+	if (!t || t->kind == TY_ERROR || t->kind == TY_NONE)
+		return false;
+	if (t->kind != TY_INT && t->kind != TY_BOOL) {
+		sema_error(s, call->list.items[i]->loc, "%s() needs an integer, not %s", call->name,
+			   type_name(sema_arena(s), t));
+		return false;
+	}
+	if (is_signed)
+		*is_signed = t->kind == TY_INT && t->is_signed;
+	return true;
+}
+
+static struct type *agg_check(struct sema *s, struct ast_node *n, enum agg_kind agg)
+{
+	bool is_signed = false;
+	if (n->list.len && !int_arg(s, n, 0, &is_signed))
+		return type_error(sema_arena(s));
+	return type_agg(sema_arena(s), agg, is_signed);
+}
+
+static struct type *count_check(struct sema *s, struct ast_node *n) { return agg_check(s, n, AGG_COUNT); }
+static struct type *sum_check(struct sema *s, struct ast_node *n) { return agg_check(s, n, AGG_SUM); }
+static struct type *min_check(struct sema *s, struct ast_node *n) { return agg_check(s, n, AGG_MIN); }
+static struct type *max_check(struct sema *s, struct ast_node *n) { return agg_check(s, n, AGG_MAX); }
+static struct type *avg_check(struct sema *s, struct ast_node *n) { return agg_check(s, n, AGG_AVG); }
+static struct type *stats_check(struct sema *s, struct ast_node *n) { return agg_check(s, n, AGG_STATS); }
+
+static struct type *hist_check(struct sema *s, struct ast_node *n)
+{
+	struct type *t = agg_check(s, n, AGG_HIST);
+	if (t->kind == TY_ERROR)
+		return t;
+	if (n->list.len == 2) {
+		int64_t bits;
+		if (!sema_const_int(s, n->list.items[1], &bits) || bits < 0 || bits > 5) {
+			sema_error(s, n->list.items[1]->loc,
+				   "hist(): bits must be an integer constant from 0 to 5");
+			return type_error(sema_arena(s));
+		}
+		if (bits) {
+			sema_unsupported(s, n->list.items[1]->loc, "hist() with bits > 0");
+			return type_error(sema_arena(s));
+		}
+	}
+	return t;
+}
+
+static struct type *lhist_check(struct sema *s, struct ast_node *n)
+{
+	struct type *t = agg_check(s, n, AGG_LHIST);
+	if (t->kind == TY_ERROR)
+		return t;
+	static const char *const what[] = {"", "min", "max", "step"};
+	int64_t v[4] = {0};
+	for (int i = 1; i < 4; i++) {
+		if (!sema_const_int(s, n->list.items[i], &v[i])) {
+			sema_error(s, n->list.items[i]->loc, "lhist(): %s must be an integer constant",
+				   what[i]);
+			return type_error(sema_arena(s));
+		}
+	}
+	if (v[1] < 0 || v[2] <= v[1] || v[3] <= 0) {
+		sema_error(s, n->loc, "lhist(): needs 0 <= min < max and step > 0");
+		return type_error(sema_arena(s));
+	}
+	if ((v[2] - v[1]) / v[3] > 1000) {
+		sema_error(s, n->loc, "lhist(): (max - min) / step must be at most 1000 buckets");
+		return type_error(sema_arena(s));
+	}
+	t->lhist_min = v[1];
+	t->lhist_max = v[2];
+	t->lhist_step = v[3];
+	return t;
+}
+
+/* ------------------------------------------------------------------ emit */
+
+typedef void (*agg_apply_fn)(struct codegen *cg, LLVMValueRef slot, LLVMValueRef x,
+			     const struct type *agg);
+
+/* Finds target's per-CPU slot (for bucket, when not NULL) and applies fn to
+ * it; on a miss applies fn to a zeroed state and inserts that. */
+static void agg_update(struct codegen *cg, struct ast_node *target, LLVMValueRef bucket,
+		       agg_apply_fn fn, LLVMValueRef x)
+{
+	const struct sema_map *m = target->map;
+	const struct map_layout *l = &m->layout;
+	LLVMValueRef map = cg_map_global(cg, m);
+	if (l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		LLVMValueRef key = cg_alloca(cg, cg->i32, "idx");
+		LLVMBuildStore(cg->b, bucket ? LLVMBuildTrunc(cg->b, bucket, cg->i32, "")
+					     : LLVMConstInt(cg->i32, 0, 0), key);
+		LLVMValueRef slot = cg_map_lookup(cg, map, key);
+		cg_if_nonnull(cg, slot);
+		fn(cg, slot, x, m->value);
+		cg_end_if(cg);
+		return;
+	}
+	LLVMValueRef key = cg_map_key(cg, target, l->bucket_in_key ? 8 : 0);
+	if (l->bucket_in_key)
+		LLVMBuildStore(cg->b, bucket, cg_gep(cg, key, l->key_size - 8));
+	LLVMValueRef slot = cg_map_lookup(cg, map, key);
+	cg_if_nonnull(cg, slot);
+	fn(cg, slot, x, m->value);
+	cg_else(cg);
+	LLVMValueRef init = cg_buffer(cg, l->value_size, "init");
+	fn(cg, init, x, m->value);
+	LLVMValueRef rc = cg_map_update(cg, map, key, init, BPF_NOEXIST);
+	/* Another CPU inserted the key first: apply to its entry. */
+	cg_if(cg, LLVMBuildICmp(cg->b, LLVMIntNE, rc, cg_const(cg, 0), "raced"));
+	LLVMValueRef again = cg_map_lookup(cg, map, key);
+	cg_if_nonnull(cg, again);
+	fn(cg, again, x, m->value);
+	cg_end_if(cg);
+	cg_end_if(cg);
+	cg_end_if(cg);
+}
+
+static void add_at(struct codegen *cg, LLVMValueRef slot, uint64_t off, LLVMValueRef x)
+{
+	LLVMValueRef p = cg_gep(cg, slot, off);
+	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, p, "v");
+	LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, v, x, "add"), p);
+}
+
+static void apply_count(struct codegen *cg, LLVMValueRef slot, LLVMValueRef x, const struct type *t)
+{
+	add_at(cg, slot, 0, cg_const(cg, 1));
+}
+
+static void apply_sum(struct codegen *cg, LLVMValueRef slot, LLVMValueRef x, const struct type *t)
+{
+	add_at(cg, slot, 0, x);
+}
+
+static void apply_avg(struct codegen *cg, LLVMValueRef slot, LLVMValueRef x, const struct type *t)
+{
+	add_at(cg, slot, 0, x);
+	add_at(cg, slot, 8, cg_const(cg, 1));
+}
+
+/* min and max: {value, is_set}; replaced when unset or beaten. */
+static void apply_minmax(struct codegen *cg, LLVMValueRef slot, LLVMValueRef x,
+			 const struct type *t)
+{
+	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, slot, "v");
+	LLVMValueRef setp = cg_gep(cg, slot, 8);
+	LLVMValueRef set = LLVMBuildLoad2(cg->b, cg->i64, setp, "set");
+	LLVMIntPredicate pred = t->agg == AGG_MIN ? (t->agg_signed ? LLVMIntSLT : LLVMIntULT)
+						   : (t->agg_signed ? LLVMIntSGT : LLVMIntUGT);
+	LLVMValueRef better = LLVMBuildICmp(cg->b, pred, x, v, "better");
+	LLVMValueRef unset = LLVMBuildICmp(cg->b, LLVMIntEQ, set, cg_const(cg, 0), "unset");
+	cg_if(cg, LLVMBuildOr(cg->b, better, unset, "take"));
+	LLVMBuildStore(cg->b, x, slot);
+	LLVMBuildStore(cg->b, cg_const(cg, 1), setp);
+	cg_end_if(cg);
+}
+
+static LLVMValueRef agg_emit(struct codegen *cg, struct ast_node *n, struct ast_node *target,
+			     agg_apply_fn fn)
+{
+	LLVMValueRef x = n->list.len ? cg_expr(cg, n->list.items[0]) : NULL;
+	agg_update(cg, target, NULL, fn, x);
+	return NULL;
+}
+
+static LLVMValueRef count_emit(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	return agg_emit(cg, n, t, apply_count);
+}
+
+static LLVMValueRef sum_emit(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	return agg_emit(cg, n, t, apply_sum);
+}
+
+static LLVMValueRef minmax_emit(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	return agg_emit(cg, n, t, apply_minmax);
+}
+
+static LLVMValueRef avg_emit(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	return agg_emit(cg, n, t, apply_avg);
+}
+
+/* log2 bucket: 0 for negative, 1 for zero, else 2 + floor(log2(x)),
+ * without branches: ctlz expands to straight-line bit operations in BPF. */
+static LLVMValueRef hist_bucket(struct codegen *cg, LLVMValueRef x, bool is_signed)
+{
+	LLVMTypeRef ft = LLVMFunctionType(cg->i64, (LLVMTypeRef[]){cg->i64, cg->i1}, 2, 0);
+	unsigned id = LLVMLookupIntrinsicID("llvm.ctlz", 9);
+	LLVMValueRef ctlz = LLVMGetIntrinsicDeclaration(cg->mod, id, (LLVMTypeRef[]){cg->i64}, 1);
+	LLVMValueRef lz = LLVMBuildCall2(cg->b, ft, ctlz, (LLVMValueRef[]){x, LLVMConstInt(cg->i1, 0, 0)},
+					 2, "lz");
+	LLVMValueRef b = LLVMBuildSub(cg->b, cg_const(cg, 65), lz, "log2");
+	LLVMValueRef zero = LLVMBuildICmp(cg->b, LLVMIntEQ, x, cg_const(cg, 0), "zero");
+	b = LLVMBuildSelect(cg->b, zero, cg_const(cg, 1), b, "b");
+	if (is_signed) {
+		LLVMValueRef neg = LLVMBuildICmp(cg->b, LLVMIntSLT, x, cg_const(cg, 0), "neg");
+		b = LLVMBuildSelect(cg->b, neg, cg_const(cg, 0), b, "b");
+	}
+	return b;
+}
+
+static LLVMValueRef lhist_bucket(struct codegen *cg, LLVMValueRef x, const struct type *t)
+{
+	uint64_t n = (uint64_t)((t->lhist_max - t->lhist_min) / t->lhist_step);
+	LLVMValueRef min = cg_const(cg, (uint64_t)t->lhist_min);
+	LLVMValueRef max = cg_const(cg, (uint64_t)t->lhist_max);
+	LLVMValueRef off = LLVMBuildSub(cg->b, x, min, "off");
+	LLVMValueRef idx = LLVMBuildUDiv(cg->b, off, cg_const(cg, (uint64_t)t->lhist_step), "idx");
+	idx = LLVMBuildAdd(cg->b, idx, cg_const(cg, 1), "b");
+	LLVMIntPredicate lt = t->agg_signed ? LLVMIntSLT : LLVMIntULT;
+	LLVMIntPredicate ge = t->agg_signed ? LLVMIntSGE : LLVMIntUGE;
+	LLVMValueRef below = LLVMBuildICmp(cg->b, lt, x, min, "below");
+	LLVMValueRef above = LLVMBuildICmp(cg->b, ge, x, max, "above");
+	idx = LLVMBuildSelect(cg->b, above, cg_const(cg, n + 1), idx, "b");
+	return LLVMBuildSelect(cg->b, below, cg_const(cg, 0), idx, "b");
+}
+
+static LLVMValueRef hist_emit(struct codegen *cg, struct ast_node *n, struct ast_node *target)
+{
+	const struct type *t = target->map->value;
+	LLVMValueRef x = cg_expr(cg, n->list.items[0]);
+	LLVMValueRef b = t->agg == AGG_HIST ? hist_bucket(cg, x, t->agg_signed)
+					    : lhist_bucket(cg, x, t);
+	agg_update(cg, target, b, apply_count, NULL);
+	return NULL;
+}
+
+#define AGG(id, nm, lo, hi, chk, em) \
+	const struct stdlib_fn id = {.name = nm, .kind = SL_AGG, .min_args = lo, \
+				     .max_args = hi, .check = chk, .emit = em}
+
+AGG(sl_count, "count", 0, 0, count_check, count_emit);
+AGG(sl_sum, "sum", 1, 1, sum_check, sum_emit);
+AGG(sl_min, "min", 1, 1, min_check, minmax_emit);
+AGG(sl_max, "max", 1, 1, max_check, minmax_emit);
+AGG(sl_avg, "avg", 1, 1, avg_check, avg_emit);
+AGG(sl_stats, "stats", 1, 1, stats_check, avg_emit);
+AGG(sl_hist, "hist", 1, 2, hist_check, hist_emit);
+AGG(sl_lhist, "lhist", 4, 4, lhist_check, hist_emit);

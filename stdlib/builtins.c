@@ -1,0 +1,113 @@
+/* Builtin variables about the current task, time and CPU. */
+#include "codegen/codegen.h"
+#include "stdlib/entries.h"
+
+static struct type *check_u32(struct sema *s, struct ast_node *n)
+{
+	return type_int(sema_arena(s), 4, false);
+}
+
+static struct type *check_u64(struct sema *s, struct ast_node *n)
+{
+	return type_int(sema_arena(s), 8, false);
+}
+
+static LLVMValueRef pid_tgid(struct codegen *cg)
+{
+	return cg_helper(cg, BPF_FUNC_get_current_pid_tgid, cg->i64, NULL, 0);
+}
+
+static LLVMValueRef uid_gid(struct codegen *cg)
+{
+	return cg_helper(cg, BPF_FUNC_get_current_uid_gid, cg->i64, NULL, 0);
+}
+
+static LLVMValueRef high32(struct codegen *cg, LLVMValueRef v)
+{
+	return LLVMBuildLShr(cg->b, v, cg_const(cg, 32), "hi");
+}
+
+static LLVMValueRef low32(struct codegen *cg, LLVMValueRef v)
+{
+	return LLVMBuildAnd(cg->b, v, cg_const(cg, 0xffffffffu), "lo");
+}
+
+static LLVMValueRef emit_pid(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	return high32(cg, pid_tgid(cg));
+}
+
+static LLVMValueRef emit_tid(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	return low32(cg, pid_tgid(cg));
+}
+
+static LLVMValueRef emit_uid(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	return low32(cg, uid_gid(cg));
+}
+
+static LLVMValueRef emit_gid(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	return high32(cg, uid_gid(cg));
+}
+
+static LLVMValueRef emit_nsecs(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	return cg_helper(cg, BPF_FUNC_ktime_get_ns, cg->i64, NULL, 0);
+}
+
+static LLVMValueRef emit_cpu(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	LLVMValueRef v = cg_helper(cg, BPF_FUNC_get_smp_processor_id, cg->i64, NULL, 0);
+	return low32(cg, v);
+}
+
+static LLVMValueRef emit_elapsed(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	return cg_elapsed(cg);
+}
+
+static struct type *check_comm(struct sema *s, struct ast_node *n)
+{
+	return type_string(sema_arena(s), 16);
+}
+
+static LLVMValueRef emit_comm(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	LLVMValueRef buf = cg->dst ? cg->dst : cg_buffer(cg, 16, "comm");
+	cg->dst = NULL;
+	LLVMValueRef args[] = {buf, LLVMConstInt(cg->i32, 16, 0)};
+	cg_helper(cg, BPF_FUNC_get_current_comm, cg->i64, args, 2);
+	return buf;
+}
+
+static struct type *check_probe(struct sema *s, struct ast_node *n)
+{
+	struct type *t = type_new(sema_arena(s), TY_PROBE);
+	t->size = t->align = 8;
+	return t;
+}
+
+static LLVMValueRef emit_probe(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	if (cg->prog->naps == 1)
+		return cg_const(cg, (uint64_t)cg->prog->aps[0]->index);
+	/* One program for several attach points: each attachment carries its
+	 * index as the BPF cookie. */
+	LLVMValueRef args[] = {cg->ctx_arg};
+	return cg_helper(cg, BPF_FUNC_get_attach_cookie, cg->i64, args, 1);
+}
+
+#define VAR(id, nm, chk, em) \
+	const struct stdlib_fn id = {.name = nm, .kind = SL_VAR, .check = chk, .emit = em}
+
+VAR(sl_pid, "pid", check_u32, emit_pid);
+VAR(sl_tid, "tid", check_u32, emit_tid);
+VAR(sl_uid, "uid", check_u32, emit_uid);
+VAR(sl_gid, "gid", check_u32, emit_gid);
+VAR(sl_comm, "comm", check_comm, emit_comm);
+VAR(sl_nsecs, "nsecs", check_u64, emit_nsecs);
+VAR(sl_elapsed, "elapsed", check_u64, emit_elapsed);
+VAR(sl_cpu, "cpu", check_u32, emit_cpu);
+VAR(sl_probe, "probe", check_probe, emit_probe);

@@ -1,0 +1,35 @@
+/* The table of every builtin and function.  Adding one means one entry in
+ * its topic's file and one line here. */
+#include <string.h>
+
+#include "stdlib/stdlib.h"
+#include "stdlib/entries.h"
+
+const struct stdlib_fn *const stdlib_table[] = {
+	/* builtin variables */
+	&sl_pid, &sl_tid, &sl_uid, &sl_gid, &sl_comm, &sl_nsecs, &sl_elapsed, &sl_cpu, &sl_probe,
+	/* output and control */
+	&sl_printf, &sl_exit, &sl_print, &sl_clear, &sl_zero, &sl_delete,
+	/* strings */
+	&sl_str,
+	/* aggregations */
+	&sl_count, &sl_sum, &sl_min, &sl_max, &sl_avg, &sl_stats, &sl_hist, &sl_lhist,
+};
+const int stdlib_count = sizeof(stdlib_table) / sizeof(stdlib_table[0]);
+
+const struct stdlib_fn *stdlib_find(const char *name, enum stdlib_kind kind)
+{
+	for (int i = 0; i < stdlib_count; i++)
+		if (stdlib_table[i]->kind == kind && !strcmp(stdlib_table[i]->name, name))
+			return stdlib_table[i];
+	return NULL;
+}
+
+int stdlib_names(const char **out, int max, enum stdlib_kind kind)
+{
+	int n = 0;
+	for (int i = 0; i < stdlib_count && n < max; i++)
+		if (stdlib_table[i]->kind == kind)
+			out[n++] = stdlib_table[i]->name;
+	return n;
+}

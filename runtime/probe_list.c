@@ -1,0 +1,90 @@
+/* -l: asks every provider whose type matches the pattern for its names,
+ * then sorts and prints them. */
+#include "runtime/probe_list.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast/arena.h"
+#include "runtime/probes/probe.h"
+
+struct name_set {
+	char **items;
+	int len, cap;
+	const char *last_part; /* type-less pattern: match the name's last part */
+	int err;
+};
+
+static void collect(void *ctx, const char *name)
+{
+	struct name_set *s = ctx;
+	if (s->err)
+		return;
+	if (s->last_part) {
+		const char *colon = strrchr(name, ':');
+		if (fnmatch(s->last_part, colon ? colon + 1 : name, 0))
+			return;
+	}
+	if (s->len == s->cap) {
+		int cap = s->cap ? s->cap * 2 : 256;
+		char **n = realloc(s->items, cap * sizeof(*n));
+		if (!n) {
+			s->err = -ENOMEM;
+			return;
+		}
+		s->items = n;
+		s->cap = cap;
+	}
+	char *dup = strdup(name);
+	if (!dup) {
+		s->err = -ENOMEM;
+		return;
+	}
+	s->items[s->len++] = dup;
+}
+
+static int name_cmp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static bool type_matches(const struct probe_provider *p, const char *pat)
+{
+	return !fnmatch(pat, p->name, 0) || (p->alias && !fnmatch(pat, p->alias, 0)) ||
+	       (p->alias2 && !fnmatch(pat, p->alias2, 0));
+}
+
+int probe_list(FILE *out, const char *pattern)
+{
+	struct name_set set = {0};
+	struct arena a = {0};
+	if (!pattern || !*pattern)
+		pattern = "*";
+	char **parts;
+	int nparts = probe_split(&a, pattern, NULL, 0, &parts);
+	for (int i = 0; i < probe_provider_count; i++) {
+		const struct probe_provider *p = probe_providers[i];
+		if (!p->list)
+			continue;
+		if (nparts == 1) {
+			set.last_part = parts[0];
+			p->list(NULL, 0, collect, &set);
+		} else if (type_matches(p, parts[0])) {
+			set.last_part = NULL;
+			p->list(parts + 1, nparts - 1, collect, &set);
+		}
+	}
+	arena_free(&a);
+	if (!set.err && set.len) {
+		qsort(set.items, set.len, sizeof(*set.items), name_cmp);
+		for (int i = 0; i < set.len; i++)
+			if (!i || strcmp(set.items[i], set.items[i - 1]))
+				fprintf(out, "%s\n", set.items[i]);
+	}
+	for (int i = 0; i < set.len; i++)
+		free(set.items[i]);
+	free(set.items);
+	return set.err;
+}

@@ -1,0 +1,14 @@
+/* -l: the attach points a pattern matches, as bpftrace lists them. */
+#ifndef SONDE_PROBE_LIST_H
+#define SONDE_PROBE_LIST_H
+
+#include <stdio.h>
+
+/* Writes every attach point matching the glob pattern to out, sorted, one a
+ * line ("tracepoint:sched:sched_switch").  NULL or "" lists everything.  A
+ * pattern with a probe type ("t:sched:*") asks that type; one without
+ * ("*sched_switch*") is matched against the last part of every name.
+ * Returns 0, or -errno when the list could not be built. */
+int probe_list(FILE *out, const char *pattern);
+
+#endif

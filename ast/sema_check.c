@@ -491,7 +491,7 @@ static void check_assign(struct sema *s, struct ast_node *n)
 		}
 		struct type *t = check_call(s, r);
 		check_map(s, l);
-		if (!is_err(t))
+		if (t && t->kind != TY_NONE)
 			sema_map_set_value(s, l->map, t, r->loc);
 		set(l, l->map->value);
 		return;
@@ -534,7 +534,8 @@ static void check_assign(struct sema *s, struct ast_node *n)
 		check_map(s, l);
 		if (n->op)
 			t = type_int(s->a, 8, true);
-		if (!is_err(t))
+		/* an erroneous value still marks the map assigned: one error, not two */
+		if (t && t->kind != TY_NONE)
 			sema_map_set_value(s, l->map, t, r->loc);
 		set(l, l->map->value);
 		if (l->map->value && l->map->value->kind == TY_AGG)

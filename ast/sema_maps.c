@@ -7,9 +7,9 @@
 static struct type *unify(struct sema *s, struct type *old, struct type *t, bool *conflict)
 {
 	*conflict = false;
-	if (!old || old->kind == TY_NONE)
+	if (!old || old->kind == TY_NONE || (old->kind == TY_ERROR && t && t->kind != TY_NONE))
 		return t;
-	if (!t || t->kind == TY_NONE || t->kind == TY_ERROR || old->kind == TY_ERROR)
+	if (!t || t->kind == TY_NONE || t->kind == TY_ERROR)
 		return old;
 	if (old->kind == TY_AGG || t->kind == TY_AGG) {
 		if (old->kind != t->kind || old->agg != t->agg) {
@@ -124,14 +124,13 @@ void sema_map_set_key(struct sema *s, struct ast_node *n, struct type *key)
 	}
 }
 
-/* Buckets per key: hist as documented in runtime/map_print.h, lhist with
- * one bucket below min and one at or above max. */
+/* Buckets per key of a hist or lhist, 0 for other values. */
 static uint32_t agg_buckets(const struct type *t)
 {
 	if (t->agg == AGG_HIST)
-		return t->hist_bits ? (uint32_t)(2 + 64 * (1u << t->hist_bits)) : 66;
+		return hist_bucket_count(t);
 	if (t->agg == AGG_LHIST)
-		return (uint32_t)((t->lhist_max - t->lhist_min) / t->lhist_step) + 2;
+		return lhist_bucket_count(t);
 	return 0;
 }
 

@@ -289,3 +289,22 @@ const char *type_name(struct arena *a, const struct type *t)
 	free(buf);
 	return s;
 }
+
+/* Buckets per key of hist and lhist (numbering in runtime/map_print.h). */
+uint32_t hist_bucket_count(const struct type *agg)
+{
+	uint32_t bits = agg && agg->hist_bits > 0 ? (uint32_t)agg->hist_bits : 0;
+
+	if (bits > 16)
+		bits = 16;
+
+	/* Index 0 holds negatives; the last bucket ends at 2^64. */
+	return ((65 - bits) << bits) + 1;
+}
+
+uint32_t lhist_bucket_count(const struct type *agg)
+{
+	if (!agg || agg->lhist_step <= 0 || agg->lhist_max < agg->lhist_min)
+		return 2;
+	return (uint32_t)((agg->lhist_max - agg->lhist_min) / agg->lhist_step) + 2;
+}

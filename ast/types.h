@@ -79,4 +79,15 @@ const char *agg_name(enum agg_kind agg);
 /* Bytes one aggregation occupies per CPU in its map value. */
 uint32_t agg_value_size(enum agg_kind agg);
 
+/* hist buckets (bits == 0): 0: value < 0, 1: value == 0, then
+ * k >= 2: [2^(k-2), 2^(k-1)), up to k = 65.  With bits > 0 each power of
+ * two is split into 2^bits linear sub-buckets (bpftrace's hist(x, bits)):
+ * with n = 2^bits, 0: value < 0, i in 1..2n: value i - 1, and i > 2n:
+ * [lo(i-1), lo(i)) where lo(j) = 2^((j >> bits) - 1) * (n + (j & (n-1)));
+ * ((65 - bits) << bits) + 1 buckets, the last one ending at 2^64. */
+uint32_t hist_bucket_count(const struct type *agg);
+/* lhist buckets: 0: value < min, 1..n: [min + (i-1)*step, min + i*step),
+ * n+1: value >= max, where n = (max - min) / step. */
+uint32_t lhist_bucket_count(const struct type *agg);
+
 #endif

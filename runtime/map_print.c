@@ -70,20 +70,6 @@ static uint32_t hist_bits(const struct type *agg)
 	return bits > 16 ? 16 : bits;
 }
 
-uint32_t hist_bucket_count(const struct type *agg)
-{
-	uint32_t bits = hist_bits(agg);
-
-	/* Index 0 holds negatives; the last bucket ends at 2^64. */
-	return ((65 - bits) << bits) + 1;
-}
-
-uint32_t lhist_bucket_count(const struct type *agg)
-{
-	if (!agg || agg->lhist_step <= 0 || agg->lhist_max < agg->lhist_min)
-		return 2;
-	return (uint32_t)((agg->lhist_max - agg->lhist_min) / agg->lhist_step) + 2;
-}
 
 /* --- reading raw bytes ----------------------------------------------------- */
 

@@ -147,9 +147,13 @@ int map_snapshot_read(struct map_snapshot *s, const struct sema_map *m, int fd, 
 		prev = key;
 		if (bpf_map_lookup_elem(fd, key, vals))
 			continue;
+		/* A per-CPU array's slots exist from the start: a zero one was
+		 * never written.  A hash entry exists once written, and prints
+		 * even when zero() cleared its value, as in bpftrace. */
+		bool array = l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY;
 		if (buckets) {
 			uint64_t count = sum_u64(vals, vcpus, l->value_size);
-			if (!count)
+			if (!count && array)
 				continue;
 			uint64_t b;
 			if (l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
@@ -167,10 +171,9 @@ int map_snapshot_read(struct map_snapshot *s, const struct sema_map *m, int fd, 
 		const uint8_t *value = vals;
 		size_t value_len = l->value_size;
 		if (l->percpu) {
-			if (!merge(m->value, vals, vcpus, l->value_size, merged))
+			if (!merge(m->value, vals, vcpus, l->value_size, merged) && array)
 				continue;
-			/* a per-CPU array's one slot exists from the start */
-			if (l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY && m->value->agg == AGG_COUNT) {
+			if (array && m->value->agg == AGG_COUNT) {
 				int64_t c;
 				memcpy(&c, merged, 8);
 				if (!c)

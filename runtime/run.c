@@ -85,7 +85,7 @@ static void lost_check(struct runtime *rt)
 void runtime_print_map(struct runtime *rt, const struct sema_map *m, uint32_t top, uint64_t div)
 {
 	struct map_snapshot s;
-	if (map_snapshot_read(&s, m, rt->map_fds[m->id], rt->ncpus) == 0 && s.n)
+	if (map_snapshot_read(&s, m, rt->map_fds[m->id], rt->ncpus) == 0)
 		map_print(&rt->out, &s.view, top, div);
 	map_snapshot_free(&s);
 	fflush(rt->out.out);
@@ -106,19 +106,18 @@ static int by_name(const void *a, const void *b)
 void runtime_print_all_maps(struct runtime *rt)
 {
 	int n = rt->sp->nmaps;
-	if (!n)
-		return;
-	const struct sema_map **maps = malloc(sizeof(*maps) * (size_t)n);
+	/* bpftrace separates the end-of-run maps from earlier output with a
+	 * blank line pair, maps or not */
+	fputs("\n\n", rt->out.out);
+	const struct sema_map **maps = malloc(sizeof(*maps) * ((size_t)n + 1));
 	if (!maps)
 		return;
 	for (int i = 0; i < n; i++)
 		maps[i] = rt->sp->maps[i];
 	qsort(maps, (size_t)n, sizeof(*maps), by_name);
-	/* bpftrace separates the end-of-run maps from earlier output */
-	fputc('\n', rt->out.out);
 	for (int i = 0; i < n; i++) {
 		struct map_snapshot s;
-		if (map_snapshot_read(&s, maps[i], rt->map_fds[maps[i]->id], rt->ncpus) == 0 && s.n)
+		if (map_snapshot_read(&s, maps[i], rt->map_fds[maps[i]->id], rt->ncpus) == 0)
 			map_print(&rt->out, &s.view, 0, 0);
 		map_snapshot_free(&s);
 	}

@@ -69,7 +69,7 @@ static void printf_print(struct runtime *rt, const struct sema_event *ev, const 
 }
 
 const struct stdlib_fn sl_printf = {
-	.name = "printf", .kind = SL_FUNC, .min_args = 1, .max_args = 8,
+	.name = "printf", .kind = SL_FUNC, .min_args = 1, .max_args = 65,
 	.check = printf_check, .emit = printf_emit, .print = printf_print,
 };
 

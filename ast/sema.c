@@ -156,7 +156,9 @@ static void sema_config(struct sema *s, struct ast_node *cfg)
 static void sema_expand_probe(struct sema *s, struct ast_node *probe)
 {
 	struct attach_list aps = {0};
-	struct probe_env env = {.arena = s->a, .diags = s->d};
+	struct probe_env env = {.arena = s->a, .diags = s->d,
+				.positional = s->opts->positional,
+				.npositional = s->opts->npositional};
 	for (int i = 0; i < probe->list.len; i++)
 		probe_expand(&env, probe->list.items[i], &aps);
 	/* Group attach points into programs: same provider and same context. */

@@ -164,7 +164,7 @@ static int attach_all(struct runtime *rt)
 			struct loaded_probe *lp = &rt->probes[rt->nprobes];
 			lp->ap = p->aps[j];
 			lp->prog = prog;
-			int err = p->provider->attach(lp);
+			int err = probe_attach(lp);
 			if (err)
 				return err;
 			rt->nprobes++;
@@ -175,16 +175,8 @@ static int attach_all(struct runtime *rt)
 
 static void detach_all(struct runtime *rt)
 {
-	for (int i = 0; i < rt->nprobes; i++) {
-		struct loaded_probe *lp = &rt->probes[i];
-		if (lp->ap->provider->detach)
-			lp->ap->provider->detach(lp);
-		for (int j = 0; j < lp->nlinks; j++)
-			bpf_link__destroy(lp->links[j]);
-		free(lp->links);
-		lp->links = NULL;
-		lp->nlinks = 0;
-	}
+	for (int i = 0; i < rt->nprobes; i++)
+		probe_detach(&rt->probes[i]);
 	rt->nprobes = 0;
 	free(rt->probes);
 	rt->probes = NULL;

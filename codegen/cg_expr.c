@@ -288,9 +288,11 @@ static LLVMValueRef field(struct codegen *cg, struct ast_node *n)
 		return buf;
 	}
 	const struct type *t = n->type;
-	if (is_scalar(t))
-		return cg_load_int(cg, p, t->kind == TY_BOOL ? 1 : t->size,
-				   t->kind == TY_INT && t->is_signed);
+	if (is_scalar(t)) {
+		uint32_t size = t->kind == TY_BOOL ? 1 : t->size;
+		return cg_load_int_aligned(cg, p, size, t->kind == TY_INT && t->is_signed,
+					   f->offset % size ? 1 : size);
+	}
 	/* char arrays and other fixed fields: copied out of the record */
 	LLVMValueRef buf = cg_buffer(cg, t->size, "field");
 	LLVMValueRef args[] = {buf, LLVMConstInt(cg->i32, t->size, 0), p};

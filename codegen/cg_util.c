@@ -72,20 +72,29 @@ static LLVMTypeRef int_type(struct codegen *cg, uint32_t size)
 	}
 }
 
+/* Our layouts (keys, values, events, tuples) follow C alignment from an
+ * 8-aligned base, so integers are naturally aligned: one load or store,
+ * not a byte-by-byte sequence. */
 void cg_store_int(struct codegen *cg, LLVMValueRef v, LLVMValueRef dst, uint32_t size)
 {
 	LLVMTypeRef t = int_type(cg, size);
 	if (t != cg->i64)
 		v = LLVMBuildTrunc(cg->b, v, t, "");
 	LLVMValueRef st = LLVMBuildStore(cg->b, v, dst);
-	LLVMSetAlignment(st, 1);
+	LLVMSetAlignment(st, size);
 }
 
 LLVMValueRef cg_load_int(struct codegen *cg, LLVMValueRef src, uint32_t size, bool is_signed)
 {
+	return cg_load_int_aligned(cg, src, size, is_signed, size);
+}
+
+LLVMValueRef cg_load_int_aligned(struct codegen *cg, LLVMValueRef src, uint32_t size,
+				 bool is_signed, uint32_t align)
+{
 	LLVMTypeRef t = int_type(cg, size);
 	LLVMValueRef v = LLVMBuildLoad2(cg->b, t, src, "");
-	LLVMSetAlignment(v, 1);
+	LLVMSetAlignment(v, align);
 	if (t == cg->i64)
 		return v;
 	return is_signed ? LLVMBuildSExt(cg->b, v, cg->i64, "") : LLVMBuildZExt(cg->b, v, cg->i64, "");

@@ -75,6 +75,9 @@ void cg_memcpy(struct codegen *cg, LLVMValueRef dst, LLVMValueRef src, uint64_t 
 /* Stores the integer v (i64) into memory as an integer of size bytes. */
 void cg_store_int(struct codegen *cg, LLVMValueRef v, LLVMValueRef dst, uint32_t size);
 LLVMValueRef cg_load_int(struct codegen *cg, LLVMValueRef src, uint32_t size, bool is_signed);
+/* The same from memory whose alignment is only align (e.g. a packed record). */
+LLVMValueRef cg_load_int_aligned(struct codegen *cg, LLVMValueRef src, uint32_t size,
+				 bool is_signed, uint32_t align);
 /* Converts an i64 to the value of integer type t (truncate and extend). */
 LLVMValueRef cg_int_cast(struct codegen *cg, LLVMValueRef v, const struct type *t);
 /* Pointer to the key of the map expression m (AST_MAP), built in a buffer. */

@@ -54,6 +54,8 @@ struct parse_ctx {
 	size_t invalid_end;	/* end of the last invalid character run */
 	int last_token;
 	int depth;		/* brace depth in code */
+	size_t open_braces[32];	/* where the innermost open braces are */
+	bool stray_brace;	/* the last token was a '}' closing nothing */
 	int cdef_depth;
 	int comment_return;	/* start condition to resume after a comment */
 	bool after_dot;		/* the previous token was '.' or '->' */
@@ -912,5 +914,17 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, struct parse_ctx *ct
 		}
 	}
 	parse_error(ctx, yypcontext_location(yyctx), "%s", m.buf);
+	if (ctx->stop)
+		return 0;
+	if (tok == YYSYMBOL_YYEOF && ctx->depth > 0 && ctx->depth <= 32) {
+		YYLTYPE open;
+		size_t at = ctx->open_braces[ctx->depth - 1];
+
+		parse_locate(ctx, at, at + 1, &open);
+		diag_hint(ctx->diags, "the '{' at line %d, column %d is never closed",
+			  open.first_line, open.first_column);
+	} else if (tok == YYTRANSLATE('}') && ctx->stray_brace) {
+		diag_hint(ctx->diags, "this '}' closes no block");
+	}
 	return 0;
 }

@@ -164,6 +164,13 @@ static struct type *check_binary(struct sema *s, struct ast_node *n)
 {
 	struct type *l = sema_check_expr(s, n->lhs);
 	struct type *r = sema_check_expr(s, n->rhs);
+	/* A map not yet typed (read before any assignment is seen, as in
+	 * @n = @n + 1) is an integer in arithmetic, as bpftrace reads it. */
+	bool arith = n->op != OP_EQ && n->op != OP_NE;
+	if (arith && l && l->kind == TY_NONE && n->lhs->kind == AST_MAP)
+		l = type_int(s->a, 8, true);
+	if (arith && r && r->kind == TY_NONE && n->rhs->kind == AST_MAP)
+		r = type_int(s->a, 8, true);
 	if (is_err(l) || is_err(r))
 		return set(n, is_err(l) ? l : r);
 	if (n->op == OP_EQ || n->op == OP_NE) {

@@ -122,7 +122,8 @@ static uint64_t *buckets_for(struct map_snapshot *s, const uint8_t *ukey, uint32
 	return (uint64_t *)e->value;
 }
 
-int map_snapshot_read(struct map_snapshot *s, const struct sema_map *m, int fd, int ncpus)
+int map_snapshot_read(struct map_snapshot *s, const struct sema_map *m, int fd, int ncpus,
+		      bool keep_zero)
 {
 	memset(s, 0, sizeof(*s));
 	s->view.name = m->name;
@@ -150,7 +151,7 @@ int map_snapshot_read(struct map_snapshot *s, const struct sema_map *m, int fd, 
 		/* A per-CPU array's slots exist from the start: a zero one was
 		 * never written.  A hash entry exists once written, and prints
 		 * even when zero() cleared its value, as in bpftrace. */
-		bool array = l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY;
+		bool array = l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY && !keep_zero;
 		if (buckets) {
 			uint64_t count = sum_u64(vals, vcpus, l->value_size);
 			if (!count && array)

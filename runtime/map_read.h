@@ -11,7 +11,11 @@ struct map_snapshot {
 };
 
 /* Reads map m (file descriptor fd) into s, merging per-CPU values. */
-int map_snapshot_read(struct map_snapshot *s, const struct sema_map *m, int fd, int ncpus);
+/* Per-CPU arrays (maps without keys) have their slots from the start: a
+ * zero slot counts as never written unless keep_zero (after zero() or
+ * clear(), bpftrace prints such a map with zero values). */
+int map_snapshot_read(struct map_snapshot *s, const struct sema_map *m, int fd, int ncpus,
+		      bool keep_zero);
 void map_snapshot_free(struct map_snapshot *s);
 /* clear(): removes every element; zero(): keeps the keys, zeroes values. */
 int map_clear(const struct sema_map *m, int fd, int ncpus, bool zero);

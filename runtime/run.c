@@ -85,7 +85,7 @@ static void lost_check(struct runtime *rt)
 void runtime_print_map(struct runtime *rt, const struct sema_map *m, uint32_t top, uint64_t div)
 {
 	struct map_snapshot s;
-	if (map_snapshot_read(&s, m, rt->map_fds[m->id], rt->ncpus) == 0)
+	if (map_snapshot_read(&s, m, rt->map_fds[m->id], rt->ncpus, rt->map_zeroed[m->id]) == 0)
 		map_print(&rt->out, &s.view, top, div);
 	map_snapshot_free(&s);
 	fflush(rt->out.out);
@@ -94,6 +94,7 @@ void runtime_print_map(struct runtime *rt, const struct sema_map *m, uint32_t to
 void runtime_clear_map(struct runtime *rt, const struct sema_map *m, bool zero)
 {
 	map_clear(m, rt->map_fds[m->id], rt->ncpus, zero);
+	rt->map_zeroed[m->id] = true;
 }
 
 static int by_name(const void *a, const void *b)
@@ -117,7 +118,8 @@ void runtime_print_all_maps(struct runtime *rt)
 	qsort(maps, (size_t)n, sizeof(*maps), by_name);
 	for (int i = 0; i < n; i++) {
 		struct map_snapshot s;
-		if (map_snapshot_read(&s, maps[i], rt->map_fds[maps[i]->id], rt->ncpus) == 0)
+		if (map_snapshot_read(&s, maps[i], rt->map_fds[maps[i]->id], rt->ncpus,
+				      rt->map_zeroed[maps[i]->id]) == 0)
 			map_print(&rt->out, &s.view, 0, 0);
 		map_snapshot_free(&s);
 	}
@@ -209,7 +211,8 @@ static int load(struct runtime *rt, const void *elf, size_t len)
 	}
 	verifier_log_stop(rt->obj);
 	rt->map_fds = calloc((size_t)rt->sp->nmaps + 1, sizeof(int));
-	if (!rt->map_fds)
+	rt->map_zeroed = calloc((size_t)rt->sp->nmaps + 1, sizeof(bool));
+	if (!rt->map_fds || !rt->map_zeroed)
 		return -1;
 	for (int i = 0; i < rt->sp->nmaps; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(rt->obj, rt->sp->maps[i]->elf_name);
@@ -232,6 +235,7 @@ static void teardown(struct runtime *rt)
 	ring_buffer__free(rt->rb);
 	bpf_object__close(rt->obj);
 	free(rt->map_fds);
+	free(rt->map_zeroed);
 }
 
 int runtime_run(struct sema_program *sp, const void *elf, size_t len,

@@ -27,6 +27,7 @@ struct runtime {
 	struct bpf_object *obj;
 	struct ring_buffer *rb;
 	int *map_fds;		/* by sema_map id */
+	bool *map_zeroed;	/* by sema_map id: zero() or clear() ran on it */
 	int lost_fd;
 	struct loaded_probe *probes;
 	int nprobes;

@@ -75,6 +75,7 @@ int fmt_check(const char *fmt, struct type **args, int nargs, const char **err, 
 		}
 		if (n >= nargs) {
 			*err = "the format has more specifiers than arguments";
+			*err_arg = -2;
 			return -1;
 		}
 		const struct type *t = args[n];
@@ -96,7 +97,7 @@ int fmt_check(const char *fmt, struct type **args, int nargs, const char **err, 
 	}
 	if (n < nargs) {
 		*err = "the format has fewer specifiers than arguments";
-		*err_arg = n;
+		*err_arg = -2;
 		return -1;
 	}
 	return n;

@@ -24,7 +24,8 @@ struct fmt_spec {
 
 /* Parses fmt and checks it against the argument types.  Returns the number
  * of specifiers, or -1 with *err set to a message (static storage) and
- * *err_arg to the argument index it concerns (-1: the format itself). */
+ * *err_arg to the argument index it concerns (-1: the format itself, -2:
+ * the call, for a count mismatch). */
 int fmt_check(const char *fmt, struct type **args, int nargs, const char **err, int *err_arg);
 
 /* Writes fmt with args (laid out as the tuple type args) to out. */

@@ -46,7 +46,7 @@ static struct type *printf_check(struct sema *s, struct ast_node *n)
 	if (fmt_check(fmt->str, f, n->list.len - 1, &err, &err_arg) < 0) {
 		struct src_loc loc = err_arg >= 0 && err_arg + 1 < n->list.len
 					     ? n->list.items[err_arg + 1]->loc
-					     : fmt->loc;
+				     : err_arg == -2 ? n->loc : fmt->loc;
 		sema_error(s, loc, "printf: %s", err);
 		return type_error(a);
 	}

@@ -6,6 +6,7 @@
 #include "stdlib/stdlib.h"
 
 static struct type *check_stmt(struct sema *s, struct ast_node *n);
+static void check_block(struct sema *s, struct ast_node *b);
 
 static struct type *set(struct ast_node *n, struct type *t)
 {
@@ -555,6 +556,29 @@ static void check_assign(struct sema *s, struct ast_node *n)
 	}
 }
 
+/* for ($i : lo..hi): $i an integer from lo up to hi, hi excluded. */
+static void check_for(struct sema *s, struct ast_node *n)
+{
+	struct ast_node *r = n->rhs;
+	if (r->kind != AST_RANGE) {
+		sema_check_expr(s, r);
+		sema_unsupported(s, n->loc, "for over a map");
+		return;
+	}
+	struct type *lo = sema_check_expr(s, r->lhs), *hi = sema_check_expr(s, r->rhs);
+	if ((!is_err(lo) && !is_int(lo)) || (!is_err(hi) && !is_int(hi))) {
+		sema_error(s, r->loc, "a range needs integer bounds, not %s and %s",
+			   type_name(s->a, lo), type_name(s->a, hi));
+		return;
+	}
+	struct ast_node var = {.kind = AST_VAR, .loc = n->loc, .name = n->name, .var = n->var};
+	var_assign(s, &var, type_int(s->a, 8, true));
+	n->var = var.var;
+	s->loop_depth++;
+	check_block(s, n->body);
+	s->loop_depth--;
+}
+
 static void check_block(struct sema *s, struct ast_node *b)
 {
 	for (int i = 0; b && i < b->list.len; i++)
@@ -606,17 +630,28 @@ static struct type *check_stmt(struct sema *s, struct ast_node *n)
 			sema_unsupported(s, n->loc, "return with a value");
 		return NULL;
 	case AST_WHILE:
-		sema_unsupported(s, n->loc, "while");
+		check_cond(s, n->cond);
+		s->loop_depth++;
+		check_block(s, n->body);
+		s->loop_depth--;
 		return NULL;
 	case AST_FOR:
-		sema_unsupported(s, n->loc, "for");
+		check_for(s, n);
 		return NULL;
-	case AST_UNROLL:
-		sema_unsupported(s, n->loc, "unroll");
+	case AST_UNROLL: {
+		int64_t k;
+		if (!sema_const_int(s, n->cond, &k) || k < 1 || k > 100)
+			sema_error(s, n->cond->loc, "unroll needs a constant count from 1 to 100");
+		else
+			n->ival = (uint64_t)k;
+		check_block(s, n->body);
 		return NULL;
+	}
 	case AST_BREAK:
 	case AST_CONTINUE:
-		sema_error(s, n->loc, "%s outside a loop", n->kind == AST_BREAK ? "break" : "continue");
+		if (!s->loop_depth)
+			sema_error(s, n->loc, "%s outside a while or for loop",
+				   n->kind == AST_BREAK ? "break" : "continue");
 		return NULL;
 	default:
 		sema_error(s, n->loc, "%s is not a statement", ast_kind_name(n->kind));

@@ -57,6 +57,57 @@ static LLVMValueRef truth(struct codegen *cg, struct ast_node *e)
 	return LLVMBuildICmp(cg->b, LLVMIntNE, cg_expr(cg, e), cg_const(cg, 0), "cond");
 }
 
+static void jump(struct codegen *cg, LLVMBasicBlockRef to)
+{
+	LLVMBuildBr(cg->b, to);
+	LLVMPositionBuilderAtEnd(cg->b, cg_block(cg, "after_jump"));
+}
+
+static void loop_body(struct codegen *cg, struct ast_node *body, LLVMBasicBlockRef cont,
+		      LLVMBasicBlockRef brk)
+{
+	struct cg_loop frame = {cont, brk, cg->loop};
+	cg->loop = &frame;
+	block(cg, body);
+	cg->loop = frame.outer;
+	if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(cg->b)))
+		LLVMBuildBr(cg->b, cont);
+}
+
+static void while_loop(struct codegen *cg, struct ast_node *n)
+{
+	LLVMBasicBlockRef cond = cg_block(cg, "while"), body = cg_block(cg, "do"),
+			  end = cg_block(cg, "done");
+	LLVMBuildBr(cg->b, cond);
+	LLVMPositionBuilderAtEnd(cg->b, cond);
+	LLVMBuildCondBr(cg->b, truth(cg, n->cond), body, end);
+	LLVMPositionBuilderAtEnd(cg->b, body);
+	loop_body(cg, n->body, cond, end);
+	LLVMPositionBuilderAtEnd(cg->b, end);
+}
+
+static void for_range(struct codegen *cg, struct ast_node *n)
+{
+	LLVMValueRef i = cg_var_ref(cg, n->var);
+	LLVMBuildStore(cg->b, cg_expr(cg, n->rhs->lhs), i);
+	LLVMValueRef hi = cg_alloca(cg, cg->i64, "hi");
+	LLVMBuildStore(cg->b, cg_expr(cg, n->rhs->rhs), hi);
+	LLVMBasicBlockRef cond = cg_block(cg, "for"), body = cg_block(cg, "do"),
+			  next = cg_block(cg, "next"), end = cg_block(cg, "done");
+	LLVMBuildBr(cg->b, cond);
+	LLVMPositionBuilderAtEnd(cg->b, cond);
+	LLVMValueRef lt = LLVMBuildICmp(cg->b, LLVMIntSLT, LLVMBuildLoad2(cg->b, cg->i64, i, ""),
+					LLVMBuildLoad2(cg->b, cg->i64, hi, ""), "");
+	LLVMBuildCondBr(cg->b, lt, body, end);
+	LLVMPositionBuilderAtEnd(cg->b, body);
+	loop_body(cg, n->body, next, end);
+	LLVMPositionBuilderAtEnd(cg->b, next);
+	LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, LLVMBuildLoad2(cg->b, cg->i64, i, ""),
+					   cg_const(cg, 1), ""), i);
+	LLVMBuildBr(cg->b, cond);
+	LLVMPositionBuilderAtEnd(cg->b, end);
+}
+
 void cg_stmt(struct codegen *cg, struct ast_node *n)
 {
 	cg_set_loc(cg, n->loc);
@@ -92,6 +143,22 @@ void cg_stmt(struct codegen *cg, struct ast_node *n)
 		break;
 	case AST_RETURN:
 		cg_return(cg);
+		break;
+	case AST_WHILE:
+		while_loop(cg, n);
+		break;
+	case AST_FOR:
+		for_range(cg, n);
+		break;
+	case AST_UNROLL:
+		for (uint64_t k = 0; k < n->ival; k++)
+			block(cg, n->body);
+		break;
+	case AST_BREAK:
+		jump(cg, cg->loop->brk);
+		break;
+	case AST_CONTINUE:
+		jump(cg, cg->loop->cont);
 		break;
 	default:
 		/* sema rejects everything else before codegen runs */

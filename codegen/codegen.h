@@ -56,6 +56,10 @@ struct codegen {
 	} ifs[64];
 	int nifs;
 	LLVMValueRef globals_map;	/* start time for elapsed */
+	struct cg_loop {
+		LLVMBasicBlockRef cont, brk;
+		struct cg_loop *outer;
+	} *loop;			/* innermost while/for */
 };
 
 /* --- helpers for stdlib entries (codegen/cg_*.c) --- */

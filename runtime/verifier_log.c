@@ -78,14 +78,20 @@ void verifier_log_report(struct bpf_object *obj, const struct sema_program *sp, 
 			p->aps[0]->name, p->probe->loc.line, strerror(err));
 	else
 		fprintf(stderr, "sonde: cannot load the BPF programs: %s\n", strerror(err));
-	/* The verifier's last lines say what it objected to. */
-	if (log_buf && log_len) {
+	/* The verifier's last lines say what it objected to; libbpf's own
+	 * lines around them add nothing. */
+	char *start = log_buf ? strstr(log_buf, "-- BEGIN PROG LOAD LOG --\n") : NULL;
+	char *end = start ? strstr(start, "-- END PROG LOAD LOG --") : NULL;
+	if (start && end) {
+		start += strlen("-- BEGIN PROG LOAD LOG --\n");
 		int lines = 0;
-		size_t i = log_len;
-		while (i > 0 && lines < 12)
-			if (log_buf[--i] == '\n')
+		char *p = end;
+		while (p > start && lines < 9)
+			if (*--p == '\n')
 				lines++;
-		fprintf(stderr, "%s", log_buf + (i ? i + 1 : 0));
+		if (p > start)
+			p++;
+		fprintf(stderr, "the verifier's last words:\n%.*s", (int)(end - p), p);
 	}
 	verifier_log_stop(obj);
 }

@@ -546,9 +546,6 @@ static void check_assign(struct sema *s, struct ast_node *n)
 		if (t && t->kind != TY_NONE)
 			sema_map_set_value(s, l->map, t, r->loc);
 		set(l, l->map->value);
-		if (l->map->value && l->map->value->kind == TY_AGG)
-			sema_error(s, n->loc, "map %s holds %s(); a plain value cannot be assigned to it",
-				   l->map->name, agg_name(l->map->value->agg));
 		return;
 	default:
 		sema_error(s, l->loc, "only variables and maps can be assigned to");
@@ -561,7 +558,6 @@ static void check_for(struct sema *s, struct ast_node *n)
 {
 	struct ast_node *r = n->rhs;
 	if (r->kind != AST_RANGE) {
-		sema_check_expr(s, r);
 		sema_unsupported(s, n->loc, "for over a map");
 		return;
 	}
@@ -661,6 +657,10 @@ static struct type *check_stmt(struct sema *s, struct ast_node *n)
 
 void sema_check_probes(struct sema *s)
 {
+	/* keyed/unkeyed use is judged afresh in each pass, so the final pass
+	 * reports a conflict once, where the second kind of use appears */
+	for (int i = 0; i < s->sp->nmaps; i++)
+		s->sp->maps[i]->keyed_used = s->sp->maps[i]->unkeyed_used = false;
 	for (int i = 0; i < s->sp->nprogs; i++) {
 		struct sema_prog *p = s->sp->progs[i];
 		/* Each program checks its probe's body in its own context; a

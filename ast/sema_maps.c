@@ -81,7 +81,7 @@ void sema_map_set_value(struct sema *s, struct sema_map *m, struct type *t, stru
 		const char *was = type_name(s->a, m->value), *now = type_name(s->a, st);
 		sema_error(s, loc, "map %s holds %s here but %s elsewhere", m->name, now, was);
 		if (s->final)
-			diag_hint(s->d, "map %s was first given a %s value at line %d, column %d",
+			diag_hint(s->d, "map %s was first given a value of type %s at line %d, column %d",
 				  m->name, was, m->value_loc.line, m->value_loc.col);
 		return;
 	}

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Golden tests for the front end.
 #
-#   run_golden.sh SONDE_BINARY DIR
+#   run_golden.sh SONDE_BINARY DIR [FLAG]
 #
-# For every DIR/NAME.bt, runs `SONDE_BINARY --dump=ast NAME.bt` inside DIR
+# For every DIR/NAME.bt, runs `SONDE_BINARY FLAG NAME.bt` inside DIR (FLAG
+# is --dump=ast unless given; the semantic goldens use --emit-elf=/dev/null
+# to run every pass short of loading)
 # (so diagnostics name the file as NAME.bt) and compares, byte for byte,
 # stdout with DIR/NAME.ast and stderr with DIR/NAME.err, each only if that
 # file exists.  Prints a diff for every mismatch, then "N passed, N failed";
@@ -14,12 +16,13 @@
 #   (cd DIR && SONDE --dump=ast NAME.bt > NAME.ast 2> NAME.err)
 set -u
 
-if [ $# -ne 2 ]; then
-	echo "usage: $0 SONDE_BINARY DIR" >&2
+if [ $# -ne 2 ] && [ $# -ne 3 ]; then
+	echo "usage: $0 SONDE_BINARY DIR [FLAG]" >&2
 	exit 2
 fi
 sonde=$1
 dir=$2
+flag=${3:---dump=ast}
 case $sonde in
 /*) ;;
 *) sonde=$PWD/$sonde ;;
@@ -39,7 +42,7 @@ for bt in *.bt; do
 	[ -e "$bt" ] || continue
 	name=${bt%.bt}
 	ok=1
-	"$sonde" --dump=ast "$bt" >"$tmp/out" 2>"$tmp/err" </dev/null
+	"$sonde" "$flag" "$bt" >"$tmp/out" 2>"$tmp/err" </dev/null
 	for kind in ast err; do
 		[ -e "$name.$kind" ] || continue
 		actual=$tmp/out

@@ -13,6 +13,6 @@ void btf_maps_define(struct codegen *cg);
 #define SONDE_MAP_EVENTS "sonde_events"
 #define SONDE_MAP_LOST "sonde_lost"
 #define SONDE_MAP_GLOBALS "sonde_globals"
-#define SONDE_RINGBUF_SIZE (4u << 20)
+#define SONDE_RINGBUF_SIZE (1u << 20)
 
 #endif

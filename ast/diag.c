@@ -191,7 +191,11 @@ const char *diag_closest(const char *name, const char *const *candidates, int n)
 		if (!candidates[i])
 			continue;
 		dist = edit_distance(name, candidates[i]);
-		if (dist < best_d) {
+		/* On a tie, a candidate the name is a prefix of wins: one who
+		 * typed "sys_enter_opena" meant sys_enter_openat, not _open. */
+		if (dist < best_d || (dist == best_d && best &&
+				      !strncmp(candidates[i], name, strlen(name)) &&
+				      strncmp(best, name, strlen(name)))) {
 			best_d = dist;
 			best = candidates[i];
 		}

@@ -108,6 +108,10 @@ static struct type *check_ident(struct sema *s, struct ast_node *n)
 		sema_error(s, n->loc, "args can only be used with a field: args.name or args->name");
 		return set(n, type_error(s->a));
 	}
+	if (stdlib_planned(n->name, SL_VAR)) {
+		sema_error(s, n->loc, "the builtin '%s' is not supported yet", n->name);
+		return set(n, type_error(s->a));
+	}
 	sema_error(s, n->loc, "unknown identifier '%s'", n->name);
 	if (s->final) {
 		const char *names[256];
@@ -124,6 +128,12 @@ static struct type *check_call(struct sema *s, struct ast_node *n)
 	const struct stdlib_fn *fn = stdlib_find(n->name, SL_FUNC);
 	if (!fn)
 		fn = stdlib_find(n->name, SL_AGG);
+	if (!fn && stdlib_planned(n->name, SL_FUNC)) {
+		sema_error(s, n->loc, "the function %s() is not supported yet", n->name);
+		for (int i = 0; i < n->list.len; i++)
+			sema_check_expr(s, n->list.items[i]);
+		return set(n, type_error(s->a));
+	}
 	if (!fn) {
 		sema_error(s, n->loc, "unknown function '%s'", n->name);
 		if (s->final) {

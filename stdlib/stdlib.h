@@ -4,6 +4,7 @@
 #ifndef SONDE_STDLIB_H
 #define SONDE_STDLIB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,8 @@ struct stdlib_fn {
 };
 
 const struct stdlib_fn *stdlib_find(const char *name, enum stdlib_kind kind);
+/* A bpftrace builtin (SL_VAR) or function (SL_FUNC) not implemented yet. */
+bool stdlib_planned(const char *name, enum stdlib_kind kind);
 /* For "did you mean" hints. */
 int stdlib_names(const char **out, int max, enum stdlib_kind kind);
 

@@ -1,0 +1,31 @@
+/* bpftrace builtins and functions sonde does not implement yet: using one
+ * gets "not supported yet" at its location instead of "unknown". */
+#include <string.h>
+
+#include "stdlib/stdlib.h"
+
+static const char *const planned_vars[] = {
+	"arg0", "arg1", "arg2", "arg3", "arg4", "arg5", "arg6", "arg7", "arg8", "arg9",
+	"sarg0", "sarg1", "sarg2", "sarg3", "sarg4", "sarg5", "retval", "func", "curtask",
+	"kstack", "ustack", "ppid", "username", "pcomm", "cgroup", "cpid", "ncpus", "numaid",
+	"jiffies", "rand", "usermode", "__builtin_elapsed",
+};
+
+static const char *const planned_funcs[] = {
+	"ksym", "usym", "kaddr", "uaddr", "kstack", "ustack", "ntop", "pton", "buf", "join",
+	"system", "signal", "cat", "time", "strftime", "strncmp", "strcontains", "strlen",
+	"strstr", "len", "has_key", "sizeof", "offsetof", "macaddr", "path", "override", "reg",
+	"kptr", "uptr", "cgroupid", "cgroup_path", "errorf", "warnf", "tseries", "nsecs",
+	"unwatch", "skboutput", "socket_cookie", "percpu_kaddr", "bswap", "debugf", "fail",
+	"hash", "lruhash", "percpuhash", "percpulruhash", "print_stack",
+};
+
+bool stdlib_planned(const char *name, enum stdlib_kind kind)
+{
+	const char *const *t = kind == SL_VAR ? planned_vars : planned_funcs;
+	size_t n = kind == SL_VAR ? sizeof(planned_vars) / sizeof(*t) : sizeof(planned_funcs) / sizeof(*t);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(t[i], name))
+			return true;
+	return false;
+}

@@ -339,6 +339,8 @@ static struct type *check_cast(struct sema *s, struct ast_node *n)
 	struct type *t = sema_check_expr(s, n->lhs);
 	uint32_t size;
 	bool is_signed;
+	if (t && t->kind == TY_ERROR)
+		return set(n, t);
 	if (n->typespec.ptr_depth || n->typespec.array_len >= 0 || !n->typespec.name ||
 	    !cast_int_type(n->typespec.name, &size, &is_signed)) {
 		sema_unsupported(s, n->loc, "this cast");

@@ -1,0 +1,233 @@
+#!/bin/bash
+# sonde vs bpftrace on the same workloads, side by side.  See README.
+#
+#   tests/bench/run.sh [--sonde PATH] [--bpftrace PATH|none] [--rounds N]
+#                      [--events N] [--progs DIR]
+#
+# Needs root (BPF, kernel.bpf_stats_enabled) and bpftool for the per-event
+# figures.  Not a test: it prints numbers, it does not judge them.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+rounds=10
+events=1000000
+sonde=
+bpftrace=$(command -v bpftrace || true)
+progs=
+
+usage() {
+	sed -n '2,9s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--sonde) sonde=${2:?}; shift 2 ;;
+	--bpftrace) bpftrace=${2:?}; shift 2 ;;
+	--rounds) rounds=${2:?}; shift 2 ;;
+	--events) events=${2:?}; shift 2 ;;
+	--progs) progs=${2:?}; shift 2 ;;
+	-h|--help) usage ;;
+	*) echo "run.sh: unknown argument: $1" >&2; usage ;;
+	esac
+done
+[ "$bpftrace" = none ] && bpftrace=
+
+# Default sonde: the usual build trees, then PATH.
+if [ -z "$sonde" ]; then
+	for s in "$repo/build/sonde" "$repo"/build-*/sonde; do
+		[ -x "$s" ] && { sonde=$s; break; }
+	done
+	[ -z "$sonde" ] && sonde=$(command -v sonde || true)
+fi
+if [ -n "$sonde" ] && [ ! -x "$sonde" ]; then
+	echo "run.sh: $sonde is not executable; sonde column left empty" >&2
+	sonde=
+fi
+
+if [ "$(id -u)" != 0 ]; then
+	echo "run.sh: needs root (BPF, kernel.bpf_stats_enabled)" >&2
+	exit 1
+fi
+
+# Peak RSS comes from GNU time (Debian package "time").
+if [ ! -x /usr/bin/time ]; then
+	echo "run.sh: installing GNU time for peak RSS" >&2
+	apt-get install -y -qq time >/dev/null 2>&1 ||
+		{ apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq time >/dev/null 2>&1; }
+fi
+have_time=0
+[ -x /usr/bin/time ] && have_time=1
+have_bpftool=0
+command -v bpftool >/dev/null 2>&1 && have_bpftool=1
+
+# bpftrace 0.17 cannot mount tracefs; sonde can.  Mount it so both can run.
+if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
+	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+fi
+
+tmp=$(mktemp -d /tmp/sonde-bench.XXXXXX)
+stats_orig=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo "")
+cleanup() {
+	[ -n "$stats_orig" ] && sysctl -q kernel.bpf_stats_enabled="$stats_orig" 2>/dev/null
+	[ -n "${tracer_pid:-}" ] && kill -INT "$tracer_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The live tests find their trigger programs by comm; driving getppid here
+# while they run would spoil their counts (and theirs ours).  Same lock as
+# tests/run_cases.py.
+lockfile=/run/lock/sonde-live-tests.lock
+[ -w /run/lock ] || lockfile=/tmp/sonde-live-tests.lock
+exec 9>>"$lockfile"
+if ! flock -n 9; then
+	echo "run.sh: waiting for $lockfile (live tests running)" >&2
+	flock 9
+fi
+
+# The getppid trigger.
+if [ -z "$progs" ]; then
+	for d in "$(dirname "${sonde:-/nonexistent}")/tests/progs" "$repo/build/tests/progs"; do
+		[ -x "$d/getppid_loop" ] && { progs=$d; break; }
+	done
+fi
+if [ -z "$progs" ]; then
+	progs=$tmp
+	cc -O2 -static -o "$progs/getppid_loop" "$repo/tests/progs/getppid_loop.c" 2>/dev/null ||
+		cc -O2 -o "$progs/getppid_loop" "$repo/tests/progs/getppid_loop.c" || exit 1
+fi
+trigger=$progs/getppid_loop
+
+now_ns() { date +%s%N; }
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# start_up TRACER: "wall_ms rss_kb" medians over $rounds runs of BEGIN { exit(); }.
+start_up() {
+	local t=$1 i t0 t1 walls= rsss=
+	for ((i = 0; i < rounds; i++)); do
+		t0=$(now_ns)
+		if [ "$have_time" = 1 ]; then
+			/usr/bin/time -f %M -o "$tmp/rss" "$t" -e 'BEGIN { exit(); }' >/dev/null 2>"$tmp/err" || return 1
+		else
+			"$t" -e 'BEGIN { exit(); }' >/dev/null 2>"$tmp/err" || return 1
+		fi
+		t1=$(now_ns)
+		walls+="$(( (t1 - t0) / 1000 ))"$'\n'
+		[ "$have_time" = 1 ] && rsss+="$(tail -n 1 "$tmp/rss")"$'\n'
+	done
+	printf '%s %s\n' "$(printf '%s' "$walls" | median | awk '{ printf "%.1f", $1 / 1000 }')" \
+		"$( [ "$have_time" = 1 ] && printf '%s' "$rsss" | median || echo -)"
+}
+
+# prog_stats IDS...: "run_time_ns run_cnt" summed over these BPF program ids.
+prog_stats() {
+	bpftool prog show -j 2>/dev/null | python3 -c '
+import json, sys
+ids = set(int(a) for a in sys.argv[1:])
+t = c = 0
+for p in json.load(sys.stdin):
+    if p["id"] in ids:
+        t += p.get("run_time_ns", 0)
+        c += p.get("run_cnt", 0)
+print(t, c)' "$@"
+}
+
+# tracepoint_ids: ids of loaded tracepoint programs, one a line.
+tracepoint_ids() {
+	bpftool prog show -j 2>/dev/null | python3 -c '
+import json, sys
+for p in json.load(sys.stdin):
+    if p.get("type") == "tracepoint":
+        print(p["id"])'
+}
+
+# per_event TRACER PROGRAM: BPF ns per event, from kernel.bpf_stats_enabled.
+per_event() {
+	local t=$1 prog=$2 before ids i s0 s1
+	[ "$have_bpftool" = 1 ] || return 1
+	before=$(tracepoint_ids)
+	sysctl -q kernel.bpf_stats_enabled=1 || return 1
+	"$t" -e "$prog" >"$tmp/out" 2>"$tmp/err" &
+	tracer_pid=$!
+	for ((i = 0; i < 300; i++)); do
+		grep -q '^Attaching ' "$tmp/out" 2>/dev/null && break
+		kill -0 "$tracer_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	sleep 0.5	# "Attaching" comes just before the attach itself
+	ids=$(comm -13 <(printf '%s\n' "$before" | sort) <(tracepoint_ids | sort))
+	if [ -z "$ids" ]; then
+		kill -INT "$tracer_pid" 2>/dev/null; wait "$tracer_pid" 2>/dev/null; tracer_pid=
+		return 1
+	fi
+	s0=$(prog_stats $ids)
+	"$trigger" "$events"
+	s1=$(prog_stats $ids)
+	kill -INT "$tracer_pid" 2>/dev/null
+	wait "$tracer_pid" 2>/dev/null
+	tracer_pid=
+	sysctl -q kernel.bpf_stats_enabled="${stats_orig:-0}"
+	set -- $s0 $s1
+	awk -v t0="$1" -v c0="$2" -v t1="$3" -v c1="$4" \
+		'BEGIN { if (c1 - c0 <= 0) exit 1; printf "%.0f %d\n", (t1 - t0) / (c1 - c0), c1 - c0 }'
+}
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a == "-" || b == "-" || a == "" || b == "" || b + 0 == 0) { print "-"; exit }
+		printf "%.2fx\n", a / b }'
+}
+
+names=()
+[ -n "$sonde" ] && names+=(sonde)
+[ -n "$bpftrace" ] && names+=(bpftrace)
+if [ ${#names[@]} = 0 ]; then
+	echo "run.sh: neither sonde nor bpftrace found (use --sonde PATH)" >&2
+	exit 1
+fi
+
+declare -A wall rss ev_count ev_empty
+for n in "${names[@]}"; do
+	if [ "$n" = sonde ]; then t=$sonde; else t=$bpftrace; fi
+	echo "measuring $n ($t)..." >&2
+	if r=$(start_up "$t"); then
+		read -r w m <<<"$r"
+		wall[$n]=$w
+		[ "$m" != - ] && rss[$n]=$(awk -v k="$m" 'BEGIN { printf "%.1f", k / 1024 }') || rss[$n]=-
+	else
+		echo "  $n: BEGIN { exit(); } failed: $(head -c 300 "$tmp/err")" >&2
+		wall[$n]=-; rss[$n]=-
+	fi
+	r=$(per_event "$t" 'tracepoint:syscalls:sys_enter_getppid { @[comm] = count(); }') &&
+		ev_count[$n]=${r%% *} || { ev_count[$n]=-; echo "  $n: @[comm] = count() run failed: $(head -c 300 "$tmp/err")" >&2; }
+	r=$(per_event "$t" 'tracepoint:syscalls:sys_enter_getppid { }') &&
+		ev_empty[$n]=${r%% *} || { ev_empty[$n]=-; echo "  $n: empty program run failed: $(head -c 300 "$tmp/err")" >&2; }
+done
+
+col() { local -n a=$1; echo "${a[$2]:--}"; }
+
+echo
+printf '%s\n' "$(uname -r), $(nproc) CPUs; $rounds rounds; $events getppid calls per BPF figure"
+[ -n "$sonde" ] && echo "sonde:    $sonde"
+[ -n "$bpftrace" ] && echo "bpftrace: $bpftrace ($("$bpftrace" --version 2>/dev/null | head -n 1))"
+echo
+fmt='%-46s %12s %12s %8s\n'
+printf "$fmt" workload sonde bpftrace ratio
+printf "$fmt" "$(printf '%.0s-' {1..46})" "------------" "------------" "--------"
+row_fmt() {
+	local label=$1 arr=$2 unit=$3 s b sv bv
+	s=$(col "$arr" sonde); b=$(col "$arr" bpftrace)
+	sv=$s; [ "$s" != - ] && sv="$s $unit"
+	bv=$b; [ "$b" != - ] && bv="$b $unit"
+	printf "$fmt" "$label" "$sv" "$bv" "$(ratio "$s" "$b")"
+}
+row_fmt "BEGIN { exit(); }: wall time, median" wall ms
+row_fmt "BEGIN { exit(); }: peak RSS, median" rss MB
+row_fmt "sys_enter_getppid @[comm] = count(): BPF" ev_count ns/ev
+row_fmt "sys_enter_getppid { } (floor): BPF" ev_empty ns/ev
+echo
+echo "ratio = sonde / bpftrace: below 1.00x, sonde is faster or smaller."

@@ -222,6 +222,18 @@ static void sema_toplevel(struct sema *s)
 
 /* ---------------------------------------------------------------- driver */
 
+void sema_annotate_prog(struct sema_program *sp, struct sema_prog *p)
+{
+	struct sema_opts opts = {.positional = sp->positional, .npositional = sp->npositional,
+				 .unsafe = true};
+	struct sema s = {.a = sp->arena, .sp = sp, .opts = &opts, .prog = p};
+	/* Types have converged: this pass reports nothing and changes no map,
+	 * it only points the nodes at p's context (args fields, variables). */
+	if (p->probe->pred)
+		sema_check_expr(&s, p->probe->pred);
+	sema_check_block(&s, p->probe->body);
+}
+
 struct sema_program *sema_run(struct arena *a, struct diags *d, struct ast_node *program,
 			      const struct sema_opts *opts)
 {

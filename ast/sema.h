@@ -101,6 +101,11 @@ struct sema_opts {
 struct sema_program *sema_run(struct arena *a, struct diags *d, struct ast_node *program,
 			      const struct sema_opts *opts);
 
+/* A probe compiled into several programs (attach points whose contexts
+ * differ) is annotated for one context at a time: code generation calls
+ * this before emitting each such program. */
+void sema_annotate_prog(struct sema_program *sp, struct sema_prog *p);
+
 /* ----- used by stdlib entries' check hooks ----- */
 struct sema;
 struct type *sema_check_expr(struct sema *s, struct ast_node *e);

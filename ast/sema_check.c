@@ -593,6 +593,11 @@ static void check_block(struct sema *s, struct ast_node *b)
 		check_stmt(s, b->list.items[i]);
 }
 
+void sema_check_block(struct sema *s, struct ast_node *b)
+{
+	check_block(s, b);
+}
+
 static struct type *check_stmt(struct sema *s, struct ast_node *n)
 {
 	switch (n->kind) {

@@ -19,6 +19,7 @@ struct sema {
 
 void sema_hint(struct sema *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sema_check_probes(struct sema *s);
+void sema_check_block(struct sema *s, struct ast_node *b);
 void sema_check_maps(struct sema *s);
 /* Records that map m holds values of type t (set at loc); reports a
  * conflict with an earlier use. */

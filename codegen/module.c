@@ -163,8 +163,14 @@ int codegen_emit(struct sema_program *sp, struct diags *d, const struct codegen_
 	debug_info_init(&cg);
 	license(&cg);
 	btf_maps_define(&cg);
-	for (int i = 0; i < sp->nprogs; i++)
-		program_function(&cg, sp->progs[i]);
+	for (int i = 0; i < sp->nprogs; i++) {
+		struct sema_prog *p = sp->progs[i];
+		bool shared = (i > 0 && sp->progs[i - 1]->probe == p->probe) ||
+			      (i + 1 < sp->nprogs && sp->progs[i + 1]->probe == p->probe);
+		if (shared)
+			sema_annotate_prog(sp, p);
+		program_function(&cg, p);
+	}
 	LLVMDIBuilderFinalize(cg.di);
 
 	int rc = 0;

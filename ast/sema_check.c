@@ -97,12 +97,48 @@ static struct type *check_map(struct sema *s, struct ast_node *n)
 	return set(n, m->value ? m->value : type_new(s->a, TY_NONE));
 }
 
+/* A field of the current program's context (its first attach point's: the
+ * program's attach points share one context). */
+static const struct ctx_field *ctx_lookup(struct sema *s, const char *name, bool builtin)
+{
+	struct sema_prog *p = s->prog;
+	struct attach_point *ap = p && p->naps ? p->aps[0] : NULL;
+	for (int i = 0; ap && i < ap->nfields; i++)
+		if (ap->fields[i].builtin == builtin && !strcmp(ap->fields[i].name, name))
+			return &ap->fields[i];
+	return NULL;
+}
+
+static bool is_ctx_builtin_name(const char *name)
+{
+	if (!strcmp(name, "retval"))
+		return true;
+	if (strncmp(name, "arg", 3) && strncmp(name, "sarg", 4))
+		return false;
+	const char *d = name + (name[0] == 's' ? 4 : 3);
+	if (!*d)
+		return false;
+	while (*d >= '0' && *d <= '9')
+		d++;
+	return !*d;
+}
+
 static struct type *check_ident(struct sema *s, struct ast_node *n)
 {
 	const struct stdlib_fn *fn = stdlib_find(n->name, SL_VAR);
 	if (fn) {
 		n->fn = fn;
 		return set(n, fn->check(s, n));
+	}
+	const struct ctx_field *f = ctx_lookup(s, n->name, true);
+	if (f) {
+		n->extra = (void *)f;
+		return set(n, f->type);
+	}
+	if (is_ctx_builtin_name(n->name)) {
+		sema_error(s, n->loc, "%s is not available in %s probes", n->name,
+			   s->prog ? s->prog->provider->name : "these");
+		return set(n, type_error(s->a));
 	}
 	if (!strcmp(n->name, "args")) {
 		sema_error(s, n->loc, "args can only be used with a field: args.name or args->name");
@@ -289,24 +325,27 @@ static struct type *check_field(struct sema *s, struct ast_node *n)
 	}
 	struct sema_prog *p = s->prog;
 	struct attach_point *ap = p && p->naps ? p->aps[0] : NULL;
-	if (!ap || !ap->fields) {
+	bool any = false;
+	for (int i = 0; ap && i < ap->nfields; i++)
+		any |= !ap->fields[i].builtin;
+	if (!any) {
 		sema_error(s, n->loc, "args is not available in %s probes",
 			   p ? p->provider->name : "these");
 		return set(n, type_error(s->a));
 	}
-	for (int i = 0; i < ap->nfields; i++) {
-		if (!strcmp(ap->fields[i].name, n->name)) {
-			n->extra = &ap->fields[i];
-			set(n->lhs, type_void(s->a));
-			return set(n, ap->fields[i].type);
-		}
+	const struct ctx_field *f = ctx_lookup(s, n->name, false);
+	if (f) {
+		n->extra = (void *)f;
+		set(n->lhs, type_void(s->a));
+		return set(n, f->type);
 	}
 	sema_error(s, n->loc, "%s has no argument '%s'", ap->name, n->name);
 	if (s->final) {
 		const char *names[128];
 		int k = 0;
 		for (int i = 0; i < ap->nfields && k < 128; i++)
-			names[k++] = ap->fields[i].name;
+			if (!ap->fields[i].builtin)
+				names[k++] = ap->fields[i].name;
 		const char *c = diag_closest(n->name, names, k);
 		if (c)
 			diag_hint(s->d, "did you mean args.%s?", c);

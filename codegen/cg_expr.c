@@ -271,10 +271,24 @@ void cg_assign_int(struct codegen *cg, struct ast_node *target, LLVMValueRef v)
 	cg_map_update(cg, cg_map_global(cg, target->map), key, val, BPF_ANY);
 }
 
-static LLVMValueRef field(struct codegen *cg, struct ast_node *n)
+/* A context value, as the probe provider described it. */
+static LLVMValueRef ctx_read(struct codegen *cg, struct ast_node *n)
 {
 	const struct ctx_field *f = n->extra;
+	const struct type *t = n->type;
 	LLVMValueRef p = cg_gep(cg, cg->ctx_arg, f->offset);
+	if (f->read == CTX_CONST)
+		return cg_int_cast(cg, cg_const(cg, (uint64_t)f->disp), t);
+	if (f->read == CTX_USER_MEM) {
+		LLVMValueRef addr = LLVMBuildAdd(cg->b, cg_load_int(cg, p, 8, false),
+						 cg_const(cg, (uint64_t)f->disp), "addr");
+		LLVMValueRef tmp = cg_alloca(cg, cg->i64, "umem");
+		LLVMBuildStore(cg->b, cg_const(cg, 0), tmp);
+		LLVMValueRef args[] = {tmp, LLVMConstInt(cg->i32, t->size, 0),
+				       LLVMBuildIntToPtr(cg->b, addr, cg->ptr, "")};
+		cg_helper(cg, BPF_FUNC_probe_read_user, cg->i64, args, 3);
+		return cg_load_int(cg, tmp, t->size, t->kind == TY_INT && t->is_signed);
+	}
 	if (f->data_loc) {
 		/* __data_loc: low 16 bits offset from the record start, high 16 length */
 		LLVMValueRef loc = cg_load_int(cg, p, 4, false);
@@ -287,13 +301,12 @@ static LLVMValueRef field(struct codegen *cg, struct ast_node *n)
 		cg_helper(cg, BPF_FUNC_probe_read_kernel_str, cg->i64, args, 3);
 		return buf;
 	}
-	const struct type *t = n->type;
 	if (is_scalar(t)) {
 		uint32_t size = t->kind == TY_BOOL ? 1 : t->size;
 		return cg_load_int_aligned(cg, p, size, t->kind == TY_INT && t->is_signed,
 					   f->offset % size ? 1 : size);
 	}
-	/* char arrays and other fixed fields: copied out of the record */
+	/* char arrays and other fixed fields: copied out of the context */
 	LLVMValueRef buf = cg_buffer(cg, t->size, "field");
 	LLVMValueRef args[] = {buf, LLVMConstInt(cg->i32, t->size, 0), p};
 	cg_helper(cg, BPF_FUNC_probe_read_kernel, cg->i64, args, 3);
@@ -337,6 +350,9 @@ LLVMValueRef cg_expr(struct codegen *cg, struct ast_node *n)
 		/* resolved by sema to a constant of the command line */
 		return cg_positional(cg, n);
 	case AST_IDENT:
+		if (!n->fn)
+			return ctx_read(cg, n);
+		/* fall through */
 	case AST_CALL:
 		cg->dst = dst;
 		cg->dst_size = dst_size;
@@ -360,7 +376,7 @@ LLVMValueRef cg_expr(struct codegen *cg, struct ast_node *n)
 	case AST_FIELD:
 		cg->dst = dst;
 		cg->dst_size = dst_size;
-		return field(cg, n);
+		return ctx_read(cg, n);
 	case AST_CAST:
 		return cg_int_cast(cg, cg_expr(cg, n->lhs), n->type);
 	case AST_TUPLE: {

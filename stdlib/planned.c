@@ -5,8 +5,7 @@
 #include "stdlib/stdlib.h"
 
 static const char *const planned_vars[] = {
-	"arg0", "arg1", "arg2", "arg3", "arg4", "arg5", "arg6", "arg7", "arg8", "arg9",
-	"sarg0", "sarg1", "sarg2", "sarg3", "sarg4", "sarg5", "retval", "func", "curtask",
+	"func", "curtask",
 	"kstack", "ustack", "ppid", "username", "pcomm", "cgroup", "cpid", "ncpus", "numaid",
 	"jiffies", "rand", "usermode", "__builtin_elapsed",
 };

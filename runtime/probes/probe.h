@@ -17,12 +17,28 @@ struct bpf_program;
 struct bpf_link;
 struct probe_provider;
 
-/* One field of a tracepoint record or one argument of a function. */
+/* How code generation reads a context value. */
+enum ctx_read {
+	CTX_LOAD,     /* the value at ctx + offset: a tracepoint field (integers,
+		       * or char arrays copied out), a pt_regs register, a u64
+		       * argument slot of fentry or raw_tp; integers are loaded
+		       * at type->size bytes (little-endian: a narrower argument
+		       * in a 64-bit register is its low bytes) */
+	CTX_USER_MEM, /* an integer of type->size bytes in user memory at the
+		       * register at ctx + offset, plus disp (usdt "8@-8(%rbp)") */
+	CTX_CONST,    /* the constant disp (usdt "-4@$5") */
+};
+
+/* One field of a tracepoint record, one argument of a function, or a
+ * context builtin such as arg0 or retval. */
 struct ctx_field {
 	const char *name;
 	struct type *type;
 	uint32_t offset;	/* byte offset in the context record */
 	bool data_loc;		/* __data_loc: offset/length word, pointing into the record */
+	enum ctx_read read;
+	int64_t disp;		/* CTX_USER_MEM displacement, CTX_CONST value */
+	bool builtin;		/* named by an identifier (arg0, retval), not args.name */
 };
 
 /* One concrete attach point after expansion. */

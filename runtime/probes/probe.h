@@ -122,6 +122,8 @@ extern const struct probe_provider probe_end;
 extern const struct probe_provider probe_tracepoint;
 extern const struct probe_provider probe_interval;
 extern const struct probe_provider probe_profile;
+extern const struct probe_provider probe_kprobe;
+extern const struct probe_provider probe_kretprobe;
 
 /* Expands attach point text: splits at ':' (quotes respected), finds the
  * provider (by name or alias) and calls its expand. */
@@ -132,6 +134,11 @@ int probe_expand(struct probe_env *env, const struct ast_node *ap, struct attach
  * parts (arena-allocated in *parts). */
 int probe_split(struct arena *a, const char *text, const char *const *positional,
 		int npositional, char ***parts);
+
+/* Keeps link l (from a libbpf attach call) in lp.  When l is NULL, prints
+ * one sentence, "sonde: cannot attach NAME: REASON" (reason: why, or
+ * errno's text when why is NULL), and returns -errno. */
+int probe_link_add(struct loaded_probe *lp, struct bpf_link *l, const char *why);
 
 /* Attaches through the provider (a no-op for BEGIN/END). */
 int probe_attach(struct loaded_probe *lp);

@@ -1,5 +1,7 @@
 /* The table of probe providers, and what every provider shares: splitting
  * attach point text, finding the provider, growing attach lists. */
+#include <errno.h>
+#include <stdio.h>
 #include <bpf/libbpf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,8 @@ const struct probe_provider *const probe_providers[] = {
 	&probe_tracepoint,
 	&probe_interval,
 	&probe_profile,
+	&probe_kprobe,
+	&probe_kretprobe,
 };
 const int probe_provider_count = sizeof(probe_providers) / sizeof(probe_providers[0]);
 
@@ -179,4 +183,22 @@ void probe_detach(struct loaded_probe *lp)
 	lp->nlinks = 0;
 	if (lp->ap && lp->ap->provider->detach)
 		lp->ap->provider->detach(lp);
+}
+
+int probe_link_add(struct loaded_probe *lp, struct bpf_link *l, const char *why)
+{
+	int err = errno ? errno : EINVAL;
+	struct bpf_link **links = l ? realloc(lp->links, (lp->nlinks + 1) * sizeof(*links)) : NULL;
+	if (l && !links) {
+		bpf_link__destroy(l);
+		l = NULL;
+		err = ENOMEM;
+	}
+	if (!l) {
+		fprintf(stderr, "sonde: cannot attach %s: %s\n", lp->ap->name, why ? why : strerror(err));
+		return -err;
+	}
+	lp->links = links;
+	lp->links[lp->nlinks++] = l;
+	return 0;
 }

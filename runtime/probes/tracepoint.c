@@ -343,26 +343,9 @@ static bool tracepoint_same_context(const struct attach_point *x, const struct a
 static int tracepoint_attach(struct loaded_probe *lp)
 {
 	const struct attach_point *ap = lp->ap;
-	struct bpf_link **links = realloc(lp->links, (lp->nlinks + 1) * sizeof(*links));
-	if (!links) {
-		fprintf(stderr, "sonde: cannot attach %s: %s\n", ap->name, strerror(ENOMEM));
-		return -ENOMEM;
-	}
-	lp->links = links;
 	LIBBPF_OPTS(bpf_tracepoint_opts, opts, .bpf_cookie = (uint64_t)ap->index);
-	struct bpf_link *l = bpf_program__attach_tracepoint_opts(lp->prog, ap->target, ap->func,
-								 &opts);
-	if (!l) {
-		int err = errno ? errno : EINVAL;
-		fprintf(stderr, "sonde: cannot attach %s: %s\n", ap->name, strerror(err));
-		if (!lp->nlinks) { /* leave nothing for a caller that drops a failed probe */
-			free(lp->links);
-			lp->links = NULL;
-		}
-		return -err;
-	}
-	lp->links[lp->nlinks++] = l;
-	return 0;
+	return probe_link_add(lp, bpf_program__attach_tracepoint_opts(lp->prog, ap->target,
+								      ap->func, &opts), NULL);
 }
 
 /* ---------------------------------------------------------------- listing */

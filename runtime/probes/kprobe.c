@@ -1,0 +1,188 @@
+/* kprobe and kretprobe: kprobe:func, kprobe:func+offset, kprobe:module:func,
+ * wildcards over the kernel's function symbols; argN, and retval on return. */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "runtime/kallsyms.h"
+#include "runtime/probes/pt_regs.h"
+
+static bool is_ret(const struct probe_provider *p)
+{
+	return p == &probe_kretprobe;
+}
+
+static void add(struct probe_env *env, const struct probe_provider *p, const struct ast_node *node,
+		const struct ksym *s, uint64_t offset, struct attach_list *out)
+{
+	struct attach_point *ap = attach_point_new(env->arena, p, node);
+	ap->func = arena_strdup(env->arena, s->name);
+	ap->target = s->module ? arena_strdup(env->arena, s->module) : NULL;
+	ap->period = offset;
+	if (offset)
+		ap->name = arena_printf(env->arena, "%s:%s+%llu", p->name, s->name,
+					(unsigned long long)offset);
+	else if (s->module)
+		ap->name = arena_printf(env->arena, "%s:%s:%s", p->name, s->module, s->name);
+	else
+		ap->name = arena_printf(env->arena, "%s:%s", p->name, s->name);
+	pt_regs_context(env->arena, ap, is_ret(p));
+	attach_list_push(env->arena, out, ap);
+}
+
+static void hint_closest(struct probe_env *env, const struct probe_provider *p, const char *func)
+{
+	int n;
+	const struct ksym *s = kallsyms_functions(&n);
+	const char **names = malloc(sizeof(*names) * (size_t)(n ? n : 1));
+	if (!names)
+		return;
+	for (int i = 0; i < n; i++)
+		names[i] = s[i].name;
+	const char *c = diag_closest(func, names, n);
+	if (c)
+		diag_hint(env->diags, "did you mean %s:%s?", p->name, c);
+	free(names);
+}
+
+static int kprobe_expand(struct probe_env *env, const struct ast_node *node, char **parts,
+			 int nparts, struct attach_list *out)
+{
+	const struct probe_provider *p = probe_provider_find(parts[0]);
+	if (nparts != 2 && nparts != 3) {
+		diag_error(env->diags, node->loc, "%s needs a function: %s:FUNCTION or %s:MODULE:FUNCTION",
+			   p->name, p->name, p->name);
+		return -1;
+	}
+	const char *module = nparts == 3 ? parts[1] : NULL;
+	char *func = parts[nparts - 1];
+	uint64_t offset = 0;
+	char *plus = strchr(func, '+');
+	if (plus) {
+		char *end;
+		offset = strtoull(plus + 1, &end, 0);
+		if (plus[1] == 0 || *end || is_ret(p)) {
+			diag_error(env->diags, node->loc, is_ret(p)
+				   ? "a kretprobe cannot take an offset"
+				   : "the offset after '+' must be an integer");
+			return -1;
+		}
+		func = arena_strndup(env->arena, func, (size_t)(plus - func));
+	}
+	int n;
+	const struct ksym *syms = kallsyms_functions(&n);
+	if (!n) {
+		diag_error(env->diags, node->loc, "cannot read kernel symbols from /proc/kallsyms");
+		return -1;
+	}
+	bool wild = strpbrk(func, "*?[") || (module && strpbrk(module, "*?["));
+	if (wild && offset) {
+		diag_error(env->diags, node->loc, "an offset cannot be combined with a wildcard");
+		return -1;
+	}
+	int found = 0;
+	if (!wild) {
+		const struct ksym *s = kallsyms_find(func, module);
+		if (s) {
+			add(env, p, node, s, offset, out);
+			found = 1;
+		}
+	} else {
+		for (int i = 0; i < n; i++) {
+			const struct ksym *s = &syms[i];
+			const char *mod = s->module ? s->module : "vmlinux";
+			if (fnmatch(func, s->name, 0) || (module && fnmatch(module, mod, 0)))
+				continue;
+			/* the same name in several modules: the first one */
+			if (i && !strcmp(syms[i - 1].name, s->name))
+				continue;
+			add(env, p, node, s, 0, out);
+			found++;
+		}
+	}
+	if (found)
+		return 0;
+	if (wild) {
+		diag_error(env->diags, node->loc, "no kernel function matches %s", func);
+		return -1;
+	}
+	diag_error(env->diags, node->loc, "kernel function not found: %s%s%s", module ? module : "",
+		   module ? ":" : "", func);
+	hint_closest(env, p, func);
+	return -1;
+}
+
+static const char *kprobe_section(struct arena *a, const struct attach_point *ap)
+{
+	return is_ret(ap->provider) ? "kretprobe" : "kprobe";
+}
+
+static bool kprobe_same_context(const struct attach_point *x, const struct attach_point *y)
+{
+	return true; /* pt_regs everywhere */
+}
+
+static int kprobe_attach(struct loaded_probe *lp)
+{
+	const struct attach_point *ap = lp->ap;
+	LIBBPF_OPTS(bpf_kprobe_opts, opts, .bpf_cookie = (uint64_t)ap->index,
+		    .offset = (size_t)ap->period, .retprobe = is_ret(ap->provider));
+	struct bpf_link *l = bpf_program__attach_kprobe_opts(lp->prog, ap->func, &opts);
+	const char *why = NULL;
+	if (!l && access("/sys/bus/event_source/devices/kprobe", F_OK) &&
+	    access("/sys/kernel/tracing/kprobe_events", F_OK))
+		why = "this kernel has no kprobe support (built without CONFIG_KPROBES?)";
+	return probe_link_add(lp, l, why);
+}
+
+static void kprobe_list(char **parts, int nparts, probe_list_emit_fn emit, void *ctx,
+			const char *type)
+{
+	const char *pat = nparts ? parts[nparts - 1] : "*";
+	int n;
+	const struct ksym *s = kallsyms_functions(&n);
+	char buf[512];
+	for (int i = 0; i < n; i++) {
+		if (fnmatch(pat, s[i].name, 0) || (i && !strcmp(s[i - 1].name, s[i].name)))
+			continue;
+		snprintf(buf, sizeof(buf), "%s:%s", type, s[i].name);
+		emit(ctx, buf);
+	}
+}
+
+static void kprobe_list_entry(char **parts, int nparts, probe_list_emit_fn emit, void *ctx)
+{
+	kprobe_list(parts, nparts, emit, ctx, "kprobe");
+}
+
+static void kretprobe_list(char **parts, int nparts, probe_list_emit_fn emit, void *ctx)
+{
+	kprobe_list(parts, nparts, emit, ctx, "kretprobe");
+}
+
+const struct probe_provider probe_kprobe = {
+	.name = "kprobe",
+	.alias = "k",
+	.expand = kprobe_expand,
+	.prog_type = BPF_PROG_TYPE_KPROBE,
+	.section = kprobe_section,
+	.same_context = kprobe_same_context,
+	.attach = kprobe_attach,
+	.list = kprobe_list_entry,
+};
+
+const struct probe_provider probe_kretprobe = {
+	.name = "kretprobe",
+	.alias = "kr",
+	.expand = kprobe_expand,
+	.prog_type = BPF_PROG_TYPE_KPROBE,
+	.section = kprobe_section,
+	.same_context = kprobe_same_context,
+	.attach = kprobe_attach,
+	.list = kretprobe_list,
+};

@@ -86,6 +86,10 @@ static void program_function(struct codegen *cg, struct sema_prog *p)
 							 name, strlen(name), cg->di_file, line, sub,
 							 0, 1, line, LLVMDIFlagPrototyped, 1);
 	LLVMSetSubprogram(cg->fn, sp);
+	/* The kernel rejects program BTF whose function prototype has an
+	 * unnamed parameter; the back end takes the name from this variable. */
+	LLVMDIBuilderCreateParameterVariable(cg->di, sp, "ctx", 3, 1, cg->di_file, line, void_p, 1,
+					     LLVMDIFlagZero);
 	cg->di_scope = sp;
 
 	cg->entry = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "entry");

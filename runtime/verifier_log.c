@@ -73,6 +73,13 @@ static const struct sema_prog *failed_prog(const struct sema_program *sp)
 void verifier_log_report(struct bpf_object *obj, const struct sema_program *sp, int err)
 {
 	const struct sema_prog *p = failed_prog(sp);
+	bool verifier_spoke = log_buf && strstr(log_buf, "-- BEGIN PROG LOAD LOG --");
+	if (p && p->provider->load_failure && !verifier_spoke) {
+		fprintf(stderr, "sonde: cannot load %s: %s\n", p->aps[0]->name,
+			p->provider->load_failure);
+		verifier_log_stop(obj);
+		return;
+	}
 	if (p)
 		fprintf(stderr, "sonde: the kernel rejected the program of %s (line %d): %s\n",
 			p->aps[0]->name, p->probe->loc.line, strerror(err));

@@ -101,6 +101,9 @@ struct probe_provider {
 	void (*detach)(struct loaded_probe *lp);
 	/* BEGIN/END are run by the runtime, not attached to events. */
 	bool run_by_runtime;
+	/* Said when the kernel refuses to load this type's programs without
+	 * a verifier complaint (e.g. no BPF trampolines for fentry). */
+	const char *load_failure;
 	/* -l: emits every attach point name of this type that matches the glob
 	 * parts following the type in the pattern (nparts 0: all of them).
 	 * NULL: the type lists nothing (interval, profile). */
@@ -124,6 +127,9 @@ extern const struct probe_provider probe_interval;
 extern const struct probe_provider probe_profile;
 extern const struct probe_provider probe_kprobe;
 extern const struct probe_provider probe_kretprobe;
+extern const struct probe_provider probe_fentry;
+extern const struct probe_provider probe_fexit;
+extern const struct probe_provider probe_rawtracepoint;
 
 /* Expands attach point text: splits at ':' (quotes respected), finds the
  * provider (by name or alias) and calls its expand. */

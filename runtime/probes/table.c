@@ -17,6 +17,9 @@ const struct probe_provider *const probe_providers[] = {
 	&probe_profile,
 	&probe_kprobe,
 	&probe_kretprobe,
+	&probe_fentry,
+	&probe_fexit,
+	&probe_rawtracepoint,
 };
 const int probe_provider_count = sizeof(probe_providers) / sizeof(probe_providers[0]);
 

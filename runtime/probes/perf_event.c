@@ -254,6 +254,13 @@ static int attach_fail(struct loaded_probe *lp, int first_link, int err)
 
 int probe_perf_attach(struct loaded_probe *lp, bool all_cpus, bool freq, uint64_t value)
 {
+	return probe_perf_attach_event(lp, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, all_cpus,
+				       freq, value);
+}
+
+int probe_perf_attach_event(struct loaded_probe *lp, uint32_t type, uint64_t config,
+			    bool all_cpus, bool freq, uint64_t value)
+{
 	int *cpus;
 	int ncpus = probe_online_cpus(&cpus);
 	int first = lp->nlinks;
@@ -269,9 +276,9 @@ int probe_perf_attach(struct loaded_probe *lp, bool all_cpus, bool freq, uint64_
 	lp->links = links;
 	for (int i = 0; i < ncpus; i++) {
 		struct perf_event_attr attr = {
-			.type = PERF_TYPE_SOFTWARE,
+			.type = type,
 			.size = sizeof(attr),
-			.config = PERF_COUNT_SW_CPU_CLOCK,
+			.config = config,
 		};
 		if (freq) {
 			attr.freq = 1;

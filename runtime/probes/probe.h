@@ -130,6 +130,8 @@ extern const struct probe_provider probe_kretprobe;
 extern const struct probe_provider probe_fentry;
 extern const struct probe_provider probe_fexit;
 extern const struct probe_provider probe_rawtracepoint;
+extern const struct probe_provider probe_software;
+extern const struct probe_provider probe_hardware;
 
 /* Expands attach point text: splits at ':' (quotes respected), finds the
  * provider (by name or alias) and calls its expand. */
@@ -164,6 +166,9 @@ int probe_parse_timer(struct probe_env *env, const struct ast_node *node,
  * freq times a second), and attaches lp->prog to each, with the attach
  * point's index as the BPF cookie. */
 int probe_perf_attach(struct loaded_probe *lp, bool all_cpus, bool freq, uint64_t value);
+/* The same for any perf event (PERF_TYPE_SOFTWARE/HARDWARE and config). */
+int probe_perf_attach_event(struct loaded_probe *lp, uint32_t type, uint64_t config,
+			    bool all_cpus, bool freq, uint64_t value);
 void probe_perf_detach(struct loaded_probe *lp);
 /* Online CPU numbers from /sys/devices/system/cpu/online; returns the count
  * (malloc'd array in *cpus) or -errno. */

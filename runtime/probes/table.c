@@ -20,6 +20,8 @@ const struct probe_provider *const probe_providers[] = {
 	&probe_fentry,
 	&probe_fexit,
 	&probe_rawtracepoint,
+	&probe_software,
+	&probe_hardware,
 };
 const int probe_provider_count = sizeof(probe_providers) / sizeof(probe_providers[0]);
 

@@ -153,8 +153,28 @@ static void sema_config(struct sema *s, struct ast_node *cfg)
 	}
 }
 
+static bool find_args(struct ast_node *n, void *ctx)
+{
+	if (n->kind == AST_IDENT && !strcmp(n->name, "args"))
+		*(bool *)ctx = true;
+	return !*(bool *)ctx;
+}
+
+/* Whether a probe reads args: attach points whose args differ can then
+ * not share a program. */
+static bool probe_uses_args(struct ast_node *probe)
+{
+	bool found = false;
+	if (probe->pred)
+		ast_walk(probe->pred, find_args, &found);
+	if (probe->body)
+		ast_walk(probe->body, find_args, &found);
+	return found;
+}
+
 static void sema_expand_probe(struct sema *s, struct ast_node *probe)
 {
+	bool uses_args = probe_uses_args(probe);
 	struct attach_list aps = {0};
 	struct probe_env env = {.arena = s->a, .diags = s->d,
 				.positional = s->opts->positional,
@@ -171,7 +191,8 @@ static void sema_expand_probe(struct sema *s, struct ast_node *probe)
 			struct sema_prog *p = s->sp->progs[j];
 			if (p->probe != probe || p->provider != ap->provider)
 				continue;
-			if (p->provider->same_context && !p->provider->same_context(p->aps[0], ap))
+			if (p->provider->same_context &&
+			    !p->provider->same_context(p->aps[0], ap, uses_args))
 				continue;
 			if (!p->provider->same_context && p->provider->run_by_runtime)
 				continue;

@@ -46,6 +46,7 @@ struct codegen {
 	struct sema_prog *prog;
 	LLVMValueRef fn, ctx_arg;
 	LLVMBasicBlockRef entry;
+	LLVMValueRef probe_index;	/* the probe builtin's value when dispatched */
 	LLVMValueRef dst;		/* destination hint for string/tuple producers */
 	uint32_t dst_size;		/* bytes available at dst */
 

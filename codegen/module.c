@@ -62,6 +62,28 @@ static void license(struct codegen *cg)
 	LLVMSetAlignment(g, 1);
 }
 
+/* One program serving several attach points through one attachment: the
+ * key in the context picks the attach point (its index is the probe
+ * builtin); any other key is not ours. */
+static void dispatch(struct codegen *cg, struct sema_prog *p)
+{
+	const struct attach_point *first = p->aps[0];
+	LLVMValueRef key = cg_load_int(cg, cg_gep(cg, cg->ctx_arg, first->dispatch_offset), 8, false);
+	cg->probe_index = cg_alloca(cg, cg->i64, "probe");
+	LLVMBasicBlockRef other = cg_block(cg, "not_ours"), ours = cg_block(cg, "ours");
+	LLVMValueRef sw = LLVMBuildSwitch(cg->b, key, other, (unsigned)p->naps);
+	for (int i = 0; i < p->naps; i++) {
+		LLVMBasicBlockRef bb = cg_block(cg, "case");
+		LLVMAddCase(sw, cg_const(cg, p->aps[i]->dispatch_key), bb);
+		LLVMPositionBuilderAtEnd(cg->b, bb);
+		LLVMBuildStore(cg->b, cg_const(cg, (uint64_t)p->aps[i]->index), cg->probe_index);
+		LLVMBuildBr(cg->b, ours);
+	}
+	LLVMPositionBuilderAtEnd(cg->b, other);
+	LLVMBuildRet(cg->b, cg_const(cg, 0));
+	LLVMPositionBuilderAtEnd(cg->b, ours);
+}
+
 /* The function of one program, with a debug-info subprogram so that BTF
  * func and line info map verifier messages back to the script. */
 static void program_function(struct codegen *cg, struct sema_prog *p)
@@ -100,6 +122,9 @@ static void program_function(struct codegen *cg, struct sema_prog *p)
 	LLVMPositionBuilderAtEnd(cg->b, body);
 	cg->prog = p;
 	cg->nifs = 0;
+	cg->probe_index = NULL;
+	if (p->aps[0]->dispatch)
+		dispatch(cg, p);
 	cg_program(cg, p);
 	cg->di_scope = NULL;
 }

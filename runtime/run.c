@@ -163,6 +163,9 @@ static int attach_all(struct runtime *rt)
 			continue;
 		struct bpf_program *prog = bpf_object__find_program_by_name(rt->obj, p->fn_name);
 		for (int j = 0; j < p->naps; j++) {
+			/* one attachment serves every attach point of the program */
+			if (j && p->provider->attach_once && p->provider->attach_once(p->aps[0]))
+				break;
 			struct loaded_probe *lp = &rt->probes[rt->nprobes];
 			lp->ap = p->aps[j];
 			lp->prog = prog;

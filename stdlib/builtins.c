@@ -93,6 +93,8 @@ static LLVMValueRef emit_probe(struct codegen *cg, struct ast_node *n, struct as
 {
 	if (cg->prog->naps == 1)
 		return cg_const(cg, (uint64_t)cg->prog->aps[0]->index);
+	if (cg->probe_index)
+		return LLVMBuildLoad2(cg->b, cg->i64, cg->probe_index, "probe");
 	/* One program for several attach points: each attachment carries its
 	 * index as the BPF cookie. */
 	LLVMValueRef args[] = {cg->ctx_arg};

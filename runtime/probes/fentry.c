@@ -115,7 +115,8 @@ static const char *fentry_section(struct arena *a, const struct attach_point *ap
 	return arena_printf(a, "%s/%s", is_exit(ap->provider) ? "fexit" : "fentry", ap->func);
 }
 
-static bool fentry_same_context(const struct attach_point *x, const struct attach_point *y)
+static bool fentry_same_context(const struct attach_point *x, const struct attach_point *y,
+				bool uses_args)
 {
 	return false; /* a tracing program is bound to one function at load */
 }

@@ -122,7 +122,8 @@ static const char *kprobe_section(struct arena *a, const struct attach_point *ap
 	return is_ret(ap->provider) ? "kretprobe" : "kprobe";
 }
 
-static bool kprobe_same_context(const struct attach_point *x, const struct attach_point *y)
+static bool kprobe_same_context(const struct attach_point *x, const struct attach_point *y,
+				bool uses_args)
 {
 	return true; /* pt_regs everywhere */
 }

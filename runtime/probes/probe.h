@@ -53,6 +53,13 @@ struct attach_point {
 	struct ctx_field *fields;
 	int nfields;
 	int index;	     /* in the program's list of all attach points (probe builtin) */
+	/* Several attach points served by one attachment (one program on
+	 * raw_syscalls:sys_enter for many sys_enter_* tracepoints): the
+	 * program tells them apart by the u64 at ctx + dispatch_offset, which
+	 * equals dispatch_key for this attach point. */
+	bool dispatch;
+	uint32_t dispatch_offset;
+	uint64_t dispatch_key;
 };
 
 struct attach_list {
@@ -93,8 +100,14 @@ struct probe_provider {
 	enum bpf_prog_type prog_type;
 	/* libbpf section name of the program for this attach point. */
 	const char *(*section)(struct arena *a, const struct attach_point *ap);
-	/* Whether two attach points can share one compiled program. */
-	bool (*same_context)(const struct attach_point *x, const struct attach_point *y);
+	/* Whether two attach points can share one compiled program; uses_args:
+	 * the probe's body reads args, so their args must agree. */
+	bool (*same_context)(const struct attach_point *x, const struct attach_point *y,
+			     bool uses_args);
+	/* When set and true for an attach point, one attachment of the program
+	 * serves all of its attach points (dispatch, kprobe_multi): the
+	 * runtime attaches the program once, through its first attach point. */
+	bool (*attach_once)(const struct attach_point *ap);
 	/* Attach; on error print one clear sentence to stderr and return -errno. */
 	int (*attach)(struct loaded_probe *lp);
 	/* Optional extra teardown beyond destroying lp->links. */

@@ -98,7 +98,8 @@ static const char *rt_section(struct arena *a, const struct attach_point *ap)
 	return "raw_tp";
 }
 
-static bool rt_same_context(const struct attach_point *x, const struct attach_point *y)
+static bool rt_same_context(const struct attach_point *x, const struct attach_point *y,
+				bool uses_args)
 {
 	/* raw tracepoint links carry no cookie here: one program per name */
 	return !strcmp(x->func, y->func);

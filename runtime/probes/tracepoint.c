@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "runtime/probes/probe.h"
+#include "runtime/syscalls.h"
 #include "runtime/tracefs.h"
 
 /* Strings bpftrace reads from a __data_loc char[] field: its default strlen. */
@@ -226,6 +227,43 @@ static int tracepoint_fields(struct arena *a, struct attach_point *ap)
 
 /* ------------------------------------------------------------- expansion */
 
+/* A wide wildcard over syscall tracepoints is served by raw_syscalls:
+ * sys_enter / sys_exit and a switch on the syscall number, not by one perf
+ * event per tracepoint: detaching hundreds of those takes the kernel tens
+ * of seconds.  Their records agree with raw_syscalls' (the number at 8, the
+ * arguments or the return value from 16), so args keep their offsets.
+ * A syscall unknown to this build keeps its own tracepoint. */
+#define FUSE_MIN 8
+
+/* A fused syscall tracepoint's program runs on raw_syscalls. */
+static const char *raw_syscall(const struct attach_point *ap)
+{
+	return !strncmp(ap->func, "sys_enter_", 10) ? "sys_enter" : "sys_exit";
+}
+
+static void fuse_syscalls(struct attach_point **aps, int n)
+{
+	int candidates = 0;
+	for (int i = 0; i < n; i++)
+		candidates += !strcmp(aps[i]->target, "syscalls");
+	if (candidates < FUSE_MIN)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct attach_point *ap = aps[i];
+		const char *f = ap->func;
+		if (strcmp(ap->target, "syscalls"))
+			continue;
+		const char *sys = !strncmp(f, "sys_enter_", 10) ? f + 10
+				  : !strncmp(f, "sys_exit_", 9) ? f + 9 : NULL;
+		int nr = sys ? syscall_number(sys) : -1;
+		if (nr < 0)
+			continue;
+		ap->dispatch = true;
+		ap->dispatch_offset = 8;
+		ap->dispatch_key = (uint64_t)nr;
+	}
+}
+
 static int push_tracepoint(struct probe_env *env, const struct ast_node *node, const char *cat,
 			   const char *name, struct attach_list *out)
 {
@@ -311,7 +349,7 @@ static int tracepoint_expand(struct probe_env *env, const struct ast_node *node,
 		return push_tracepoint(env, node, cat, name, out);
 	}
 
-	int matched = 0;
+	int matched = 0, first = out->len;
 	for (int i = 0; i < n; i++) {
 		if (fnmatch(cat, ev[i].category, 0) || fnmatch(name, ev[i].name, 0))
 			continue;
@@ -319,6 +357,7 @@ static int tracepoint_expand(struct probe_env *env, const struct ast_node *node,
 			return -1;
 		matched++;
 	}
+	fuse_syscalls(out->items + first, out->len - first);
 	if (!matched) {
 		diag_error(env->diags, node->loc, "no tracepoint matches tracepoint:%s:%s", cat, name);
 		if (!has_wildcard(cat) && !tracefs_category_exists(cat))
@@ -332,11 +371,35 @@ static int tracepoint_expand(struct probe_env *env, const struct ast_node *node,
 
 static const char *tracepoint_section(struct arena *a, const struct attach_point *ap)
 {
+	if (ap->dispatch)
+		return arena_printf(a, "tracepoint/raw_syscalls/%s", raw_syscall(ap));
 	return arena_printf(a, "tracepoint/%s/%s", ap->target, ap->func);
 }
 
-static bool tracepoint_same_context(const struct attach_point *x, const struct attach_point *y)
+static bool tracepoint_attach_once(const struct attach_point *ap)
 {
+	return ap->dispatch;
+}
+
+/* Fused syscall tracepoints (see fuse_syscalls) share one program when the
+ * body does not read args, or when their args agree field by field. */
+static bool same_fields(const struct attach_point *x, const struct attach_point *y)
+{
+	if (x->nfields != y->nfields)
+		return false;
+	for (int i = 0; i < x->nfields; i++)
+		if (strcmp(x->fields[i].name, y->fields[i].name) ||
+		    x->fields[i].offset != y->fields[i].offset ||
+		    !type_equal(x->fields[i].type, y->fields[i].type))
+			return false;
+	return true;
+}
+
+static bool tracepoint_same_context(const struct attach_point *x, const struct attach_point *y,
+				    bool uses_args)
+{
+	if (x->dispatch && y->dispatch && !strcmp(raw_syscall(x), raw_syscall(y)))
+		return !uses_args || same_fields(x, y);
 	return !strcmp(x->target, y->target) && !strcmp(x->func, y->func);
 }
 
@@ -344,8 +407,10 @@ static int tracepoint_attach(struct loaded_probe *lp)
 {
 	const struct attach_point *ap = lp->ap;
 	LIBBPF_OPTS(bpf_tracepoint_opts, opts, .bpf_cookie = (uint64_t)ap->index);
-	return probe_link_add(lp, bpf_program__attach_tracepoint_opts(lp->prog, ap->target,
-								      ap->func, &opts), NULL);
+	const char *cat = ap->dispatch ? "raw_syscalls" : ap->target;
+	const char *name = ap->dispatch ? raw_syscall(ap) : ap->func;
+	return probe_link_add(lp, bpf_program__attach_tracepoint_opts(lp->prog, cat, name, &opts),
+			      NULL);
 }
 
 /* ---------------------------------------------------------------- listing */
@@ -383,6 +448,7 @@ const struct probe_provider probe_tracepoint = {
 	.prog_type = BPF_PROG_TYPE_TRACEPOINT,
 	.section = tracepoint_section,
 	.same_context = tracepoint_same_context,
+	.attach_once = tracepoint_attach_once,
 	.attach = tracepoint_attach,
 	.list = tracepoint_list,
 };

@@ -266,6 +266,7 @@ struct sema_program *sema_run(struct arena *a, struct diags *d, struct ast_node 
 	s.sp->strlen = 64;
 	s.sp->positional = s.opts->positional;
 	s.sp->npositional = s.opts->npositional;
+	s.sp->target = s.opts->target;
 	s.sp->max_map_keys = 4096;
 
 	int errors = d->errors;

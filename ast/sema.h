@@ -72,6 +72,14 @@ struct sema_prog {
 	const char *fn_name;	/* set by codegen */
 };
 
+/* The process a run is about (-p, -c). */
+struct sema_target {
+	int64_t filter_pid;	/* -p: probes see only this process (0: all) */
+	int64_t cpid;		/* -c: the command's pid, the cpid builtin (0: none) */
+	bool pidns;		/* sonde runs in a pid namespace other than the first: */
+	uint64_t pidns_dev, pidns_ino;	/* compare pids as seen from it */
+};
+
 struct sema_program {
 	struct ast_node *ast;
 	struct arena *arena;
@@ -86,6 +94,7 @@ struct sema_program {
 	/* config = { ... } and command line settings that shape codegen */
 	const char **positional;	/* $1.. as given on the command line */
 	int npositional;
+	struct sema_target target;
 	uint32_t strlen;	/* default string size (bpftrace: 64) */
 	uint32_t max_map_keys;	/* hash map size (bpftrace: 4096) */
 	bool needs_ringbuf;
@@ -95,6 +104,7 @@ struct sema_opts {
 	const char **positional;	/* $1.. */
 	int npositional;
 	bool unsafe;
+	struct sema_target target;
 };
 
 /* Runs every pass.  Returns NULL (with diagnostics) on error. */

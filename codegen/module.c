@@ -62,6 +62,30 @@ static void license(struct codegen *cg)
 	LLVMSetAlignment(g, 1);
 }
 
+/* -p: events of other processes end here.  In a pid namespace other than
+ * the first, pids are compared as that namespace sees them. */
+static void pid_filter(struct codegen *cg)
+{
+	const struct sema_target *t = &cg->sp->target;
+	LLVMValueRef tgid;
+	if (t->pidns) {
+		LLVMValueRef info = cg_alloca(cg, cg->i64, "pidns_info"); /* {u32 pid, tgid} */
+		LLVMBuildStore(cg->b, cg_const(cg, 0), info);
+		LLVMValueRef args[] = {cg_const(cg, t->pidns_dev), cg_const(cg, t->pidns_ino), info,
+				       LLVMConstInt(cg->i32, 8, 0)};
+		cg_helper(cg, BPF_FUNC_get_ns_current_pid_tgid, cg->i64, args, 4);
+		tgid = cg_load_int(cg, cg_gep(cg, info, 4), 4, false);
+	} else {
+		tgid = LLVMBuildLShr(cg->b, cg_helper(cg, BPF_FUNC_get_current_pid_tgid, cg->i64, NULL, 0),
+				     cg_const(cg, 32), "tgid");
+	}
+	LLVMValueRef other = LLVMBuildICmp(cg->b, LLVMIntNE, tgid,
+					   cg_const(cg, (uint64_t)t->filter_pid), "other");
+	cg_if(cg, other);
+	LLVMBuildRet(cg->b, cg_const(cg, 0));
+	cg_end_if(cg);
+}
+
 /* One program serving several attach points through one attachment: the
  * key in the context picks the attach point (its index is the probe
  * builtin); any other key is not ours. */
@@ -125,6 +149,9 @@ static void program_function(struct codegen *cg, struct sema_prog *p)
 	cg->probe_index = NULL;
 	if (p->aps[0]->dispatch)
 		dispatch(cg, p);
+	if (cg->sp->target.filter_pid && !p->provider->run_by_runtime &&
+	    !p->provider->pid_at_attach)
+		pid_filter(cg);
 	cg_program(cg, p);
 	cg->di_scope = NULL;
 }

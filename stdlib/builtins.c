@@ -101,6 +101,20 @@ static LLVMValueRef emit_probe(struct codegen *cg, struct ast_node *n, struct as
 	return cg_helper(cg, BPF_FUNC_get_attach_cookie, cg->i64, args, 1);
 }
 
+static struct type *check_cpid(struct sema *s, struct ast_node *n)
+{
+	if (!sema_program(s)->target.cpid) {
+		sema_error(s, n->loc, "cpid is the pid of the command run with -c, and there is none");
+		return type_error(sema_arena(s));
+	}
+	return type_int(sema_arena(s), 4, false);
+}
+
+static LLVMValueRef emit_cpid(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	return cg_const(cg, (uint64_t)cg->sp->target.cpid);
+}
+
 #define VAR(id, nm, chk, em) \
 	const struct stdlib_fn id = {.name = nm, .kind = SL_VAR, .check = chk, .emit = em}
 
@@ -113,3 +127,4 @@ VAR(sl_nsecs, "nsecs", check_u64, emit_nsecs);
 VAR(sl_elapsed, "elapsed", check_u64, emit_elapsed);
 VAR(sl_cpu, "cpu", check_u32, emit_cpu);
 VAR(sl_probe, "probe", check_probe, emit_probe);
+VAR(sl_cpid, "cpid", check_cpid, emit_cpid);

@@ -5,7 +5,7 @@
 #include "stdlib/stdlib.h"
 
 extern const struct stdlib_fn sl_pid, sl_tid, sl_uid, sl_gid, sl_comm, sl_nsecs, sl_elapsed,
-	sl_cpu, sl_probe;
+	sl_cpu, sl_probe, sl_cpid;
 extern const struct stdlib_fn sl_printf, sl_exit, sl_print, sl_clear, sl_zero, sl_delete;
 extern const struct stdlib_fn sl_str;
 extern const struct stdlib_fn sl_count, sl_sum, sl_min, sl_max, sl_avg, sl_stats, sl_hist,

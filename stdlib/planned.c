@@ -6,7 +6,7 @@
 
 static const char *const planned_vars[] = {
 	"func", "curtask",
-	"kstack", "ustack", "ppid", "username", "pcomm", "cgroup", "cpid", "ncpus", "numaid",
+	"kstack", "ustack", "ppid", "username", "pcomm", "cgroup", "ncpus", "numaid",
 	"jiffies", "rand", "usermode", "__builtin_elapsed",
 };
 

@@ -7,7 +7,7 @@
 
 const struct stdlib_fn *const stdlib_table[] = {
 	/* builtin variables */
-	&sl_pid, &sl_tid, &sl_uid, &sl_gid, &sl_comm, &sl_nsecs, &sl_elapsed, &sl_cpu, &sl_probe,
+	&sl_pid, &sl_tid, &sl_uid, &sl_gid, &sl_comm, &sl_nsecs, &sl_elapsed, &sl_cpu, &sl_probe, &sl_cpid,
 	/* output and control */
 	&sl_printf, &sl_exit, &sl_print, &sl_clear, &sl_zero, &sl_delete,
 	/* strings */

@@ -23,6 +23,9 @@ static const char *interval_section(struct arena *a, const struct attach_point *
 
 static int interval_attach(struct loaded_probe *lp)
 {
+	/* a timer, not an event of a process: -p does not apply (it would
+	 * stop the clock while the process sleeps) */
+	lp->pid = 0;
 	return probe_perf_attach(lp, false, false, lp->ap->period);
 }
 
@@ -34,4 +37,5 @@ const struct probe_provider probe_interval = {
 	.section = interval_section,
 	.attach = interval_attach,
 	.detach = probe_perf_detach,
+	.pid_at_attach = true,
 };

@@ -166,6 +166,7 @@ const struct probe_provider probe_software = {
 	.section = counter_section,
 	.attach = counter_attach,
 	.detach = probe_perf_detach,
+	.pid_at_attach = true,
 	.list = software_list,
 };
 
@@ -177,5 +178,6 @@ const struct probe_provider probe_hardware = {
 	.section = counter_section,
 	.attach = counter_attach,
 	.detach = probe_perf_detach,
+	.pid_at_attach = true,
 	.list = hardware_list,
 };

@@ -266,8 +266,8 @@ int probe_perf_attach_event(struct loaded_probe *lp, uint32_t type, uint64_t con
 	int first = lp->nlinks;
 	if (ncpus < 0)
 		return attach_fail(lp, first, -ncpus);
-	if (!all_cpus)
-		ncpus = 1;
+	if (!all_cpus || lp->pid > 0)
+		ncpus = 1; /* -p: one event following the process on any CPU */
 	struct bpf_link **links = realloc(lp->links, (lp->nlinks + ncpus) * sizeof(*links));
 	if (!links) {
 		free(cpus);
@@ -286,8 +286,11 @@ int probe_perf_attach_event(struct loaded_probe *lp, uint32_t type, uint64_t con
 		} else {
 			attr.sample_period = value;
 		}
-		int fd = (int)syscall(__NR_perf_event_open, &attr, -1, cpus[i], -1,
-				      PERF_FLAG_FD_CLOEXEC);
+		int fd = lp->pid > 0
+				 ? (int)syscall(__NR_perf_event_open, &attr, lp->pid, -1, -1,
+						PERF_FLAG_FD_CLOEXEC)
+				 : (int)syscall(__NR_perf_event_open, &attr, -1, cpus[i], -1,
+						PERF_FLAG_FD_CLOEXEC);
 		if (fd < 0) {
 			int err = errno;
 			free(cpus);

@@ -88,6 +88,7 @@ struct loaded_probe {
 	int nlinks;
 	int *perf_fds;
 	int nperf_fds;
+	int pid;		/* -p: attach to this process only, where the type can (0: all) */
 };
 
 struct probe_provider {
@@ -114,6 +115,9 @@ struct probe_provider {
 	void (*detach)(struct loaded_probe *lp);
 	/* BEGIN/END are run by the runtime, not attached to events. */
 	bool run_by_runtime;
+	/* -p is applied when attaching (perf events, uprobes), not by a
+	 * predicate in the program. */
+	bool pid_at_attach;
 	/* Said when the kernel refuses to load this type's programs without
 	 * a verifier complaint (e.g. no BPF trampolines for fentry). */
 	const char *load_failure;

@@ -36,4 +36,5 @@ const struct probe_provider probe_profile = {
 	.section = profile_section,
 	.attach = profile_attach,
 	.detach = probe_perf_detach,
+	.pid_at_attach = true,
 };

@@ -123,6 +123,17 @@ start_up() {
 		"$( [ "$have_time" = 1 ] && printf '%s' "$rsss" | median || echo -)"
 }
 
+# wide_wildcard TRACER: wall seconds of the syscall-wide one-liner, attach to
+# exit (one run: bpftrace 0.17 spends ~26 s detaching its perf events).
+wide_wildcard() {
+	local t=$1 t0 t1
+	t0=$(now_ns)
+	"$t" -e 'tracepoint:syscalls:sys_enter_* { @[probe] = count(); } BEGIN { exit(); }' \
+		>/dev/null 2>"$tmp/err" || return 1
+	t1=$(now_ns)
+	awk -v d=$(( (t1 - t0) / 1000000 )) 'BEGIN { printf "%.2f", d / 1000 }'
+}
+
 # prog_stats IDS...: "run_time_ns run_cnt" summed over these BPF program ids.
 prog_stats() {
 	bpftool prog show -j 2>/dev/null | python3 -c '
@@ -190,7 +201,7 @@ if [ ${#names[@]} = 0 ]; then
 	exit 1
 fi
 
-declare -A wall rss ev_count ev_empty
+declare -A wall rss ev_count ev_empty wide
 for n in "${names[@]}"; do
 	if [ "$n" = sonde ]; then t=$sonde; else t=$bpftrace; fi
 	echo "measuring $n ($t)..." >&2
@@ -202,6 +213,7 @@ for n in "${names[@]}"; do
 		echo "  $n: BEGIN { exit(); } failed: $(head -c 300 "$tmp/err")" >&2
 		wall[$n]=-; rss[$n]=-
 	fi
+	wide[$n]=$(wide_wildcard "$t") || { wide[$n]=-; echo "  $n: syscall wildcard run failed: $(head -c 300 "$tmp/err")" >&2; }
 	r=$(per_event "$t" 'tracepoint:syscalls:sys_enter_getppid { @[comm] = count(); }') &&
 		ev_count[$n]=${r%% *} || { ev_count[$n]=-; echo "  $n: @[comm] = count() run failed: $(head -c 300 "$tmp/err")" >&2; }
 	r=$(per_event "$t" 'tracepoint:syscalls:sys_enter_getppid { }') &&
@@ -227,6 +239,7 @@ row_fmt() {
 }
 row_fmt "BEGIN { exit(); }: wall time, median" wall ms
 row_fmt "BEGIN { exit(); }: peak RSS, median" rss MB
+row_fmt "sys_enter_* @[probe] = count(), BEGIN exit" wide s
 row_fmt "sys_enter_getppid @[comm] = count(): BPF" ev_count ns/ev
 row_fmt "sys_enter_getppid { } (floor): BPF" ev_empty ns/ev
 echo

@@ -357,7 +357,8 @@ static int tracepoint_expand(struct probe_env *env, const struct ast_node *node,
 			return -1;
 		matched++;
 	}
-	fuse_syscalls(out->items + first, out->len - first);
+	if (matched)	/* out->items may still be NULL */
+		fuse_syscalls(out->items + first, out->len - first);
 	if (!matched) {
 		diag_error(env->diags, node->loc, "no tracepoint matches tracepoint:%s:%s", cat, name);
 		if (!has_wildcard(cat) && !tracefs_category_exists(cat))

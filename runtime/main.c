@@ -15,6 +15,7 @@
 #include "parser/parse.h"
 #include "runtime/probe_list.h"
 #include "runtime/runtime.h"
+#include "runtime/target.h"
 #include "runtime/verifier_log.h"
 
 static const char usage_text[] =
@@ -25,6 +26,8 @@ static const char usage_text[] =
 	"\n"
 	"OPTIONS:\n"
 	"    -e PROGRAM         run this program\n"
+	"    -p PID             trace only this process (uprobes, usdt: its binaries)\n"
+	"    -c 'CMD ARGS'      run this command once the probes are attached, end with it\n"
 	"    -l [PATTERN]       list probes matching PATTERN\n"
 	"    -q                 quiet: no \"Attaching N probes...\" line\n"
 	"    -v                 verbose: libbpf and verifier messages\n"
@@ -92,6 +95,9 @@ struct cli {
 	bool list_mode, unsafe, dry_run, quiet, verbose;
 	const char **positional;
 	int npositional;
+	int pid_arg;		/* -p */
+	const char *cmd;	/* -c */
+	struct target target;
 };
 
 static int write_file(const char *path, const void *data, size_t len)
@@ -124,8 +130,15 @@ static int compile_and_run(struct cli *c, const char *name, char *text, size_t l
 		status = 0;
 		goto out;
 	}
+	if (c->cmd && target_spawn(&c->target, c->cmd))
+		goto out;
+	if (c->pid_arg && target_attach_pid(&c->target, c->pid_arg))
+		goto out;
 	struct sema_opts so = {.positional = c->positional, .npositional = c->npositional,
 			       .unsafe = c->unsafe};
+	so.target.filter_pid = c->pid_arg;
+	so.target.cpid = c->target.child ? c->target.pid : 0;
+	so.target.pidns = target_pid_namespace(&so.target.pidns_dev, &so.target.pidns_ino);
 	struct sema_program *sp = sema_run(&a, &d, prog, &so);
 	if (!sp)
 		goto out;
@@ -144,8 +157,10 @@ static int compile_and_run(struct cli *c, const char *name, char *text, size_t l
 		goto out;
 	}
 	struct runtime_opts ro = {.dry_run = c->dry_run, .quiet = c->quiet, .verbose = c->verbose};
+	ro.target = c->target.pid ? &c->target : NULL;
 	status = runtime_run(sp, elf, elf_len, &ro);
 out:
+	target_finish(&c->target);
 	free(elf);
 	arena_free(&a);
 	return status;
@@ -168,9 +183,18 @@ int main(int argc, char **argv)
 	opterr = 0;
 	/* '+': options end at the first positional argument (the script or
 	 * its arguments), as in bpftrace. */
-	while ((opt = getopt_long(argc, argv, "+e:lqvhV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+e:p:c:lqvhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'e': c.program = optarg; break;
+		case 'p': {
+			char *end;
+			long pid = strtol(optarg, &end, 10);
+			if (!*optarg || *end || pid <= 0)
+				return usage_error("-p takes a process id, not '%s'", optarg);
+			c.pid_arg = (int)pid;
+			break;
+		}
+		case 'c': c.cmd = optarg; break;
 		case 'l': c.list_mode = true; break;
 		case 'q': c.quiet = true; break;
 		case 'v': c.verbose = true; break;
@@ -198,6 +222,8 @@ int main(int argc, char **argv)
 	}
 	if (c.verbose)
 		verifier_log_verbose(1);
+	if (c.pid_arg && c.cmd)
+		return usage_error("%s", "-p and -c cannot be combined");
 	if (c.list_mode) {
 		if (c.program)
 			return usage_error("%s", "-l cannot be combined with -e");

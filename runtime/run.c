@@ -14,6 +14,7 @@
 #include "codegen/btf_maps.h"
 #include "runtime/map_read.h"
 #include "runtime/runtime.h"
+#include "runtime/target.h"
 #include "runtime/verifier_log.h"
 #include "stdlib/stdlib.h"
 
@@ -168,6 +169,8 @@ static int attach_all(struct runtime *rt)
 				break;
 			struct loaded_probe *lp = &rt->probes[rt->nprobes];
 			lp->ap = p->aps[j];
+			const struct target *t = rt->opts.target;
+			lp->pid = t && !t->child ? t->pid : 0;
 			lp->prog = prog;
 			int err = probe_attach(lp);
 			if (err)
@@ -269,8 +272,13 @@ int runtime_run(struct sema_program *sp, const void *elf, size_t len,
 		goto out;
 	if (run_once(&rt, &probe_begin))
 		goto out;
+	if (opts->target)
+		target_release(opts->target); /* -c: the command starts now */
 	while (!rt.exiting && !got_signal) {
 		int err = ring_buffer__poll(rt.rb, 100);
+		/* -p and -c: the run ends with the process, with its status */
+		if (opts->target && target_gone(opts->target))
+			runtime_request_exit(&rt, opts->target->child ? opts->target->status : 0);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "sonde: reading events failed: %s\n", strerror(-err));
 			break;

@@ -13,11 +13,13 @@
 struct bpf_object;
 struct ring_buffer;
 struct loaded_probe;
+struct target;
 
 struct runtime_opts {
 	bool dry_run;	/* load but do not attach or run */
 	bool quiet;	/* no "Attaching N probes..." */
 	bool verbose;
+	struct target *target;	/* -p or -c, or NULL */
 };
 
 struct runtime {

@@ -164,3 +164,20 @@ bool target_pid_namespace(uint64_t *dev, uint64_t *ino)
 	*ino = (uint64_t)st.st_ino;
 	return true;
 }
+
+void target_finish(struct target *t)
+{
+	if (!t->child || t->gone)
+		return;
+	if (t->release_fd >= 0) {
+		target_abandon(t);
+		return;
+	}
+	/* sonde ends first (exit(), a signal): the command ends with it */
+	int status;
+	if (waitpid(t->pid, &status, WNOHANG) == 0) {
+		kill(t->pid, SIGTERM);
+		waitpid(t->pid, &status, 0);
+	}
+	t->gone = true;
+}

@@ -26,6 +26,9 @@ void target_release(struct target *t);
 bool target_gone(struct target *t);
 /* Ends a child that never got to run (an error before release). */
 void target_abandon(struct target *t);
+/* At the end of a run: a child not yet released is dropped, a running one
+ * gets SIGTERM and is reaped. */
+void target_finish(struct target *t);
 /* sonde's pid namespace when it is not the initial one (dev and inode of
  * /proc/self/ns/pid), for namespace-aware pid filters; false otherwise. */
 bool target_pid_namespace(uint64_t *dev, uint64_t *ino);

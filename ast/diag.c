@@ -94,9 +94,15 @@ void diag_error(struct diags *d, struct src_loc loc, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	report(d, "error", loc, fmt, ap);
+	if (d->errors_as_warnings) {
+		if (!d->quiet_warnings)
+			report(d, "warning", loc, fmt, ap);
+		d->warnings++;
+	} else {
+		report(d, "error", loc, fmt, ap);
+		d->errors++;
+	}
 	va_end(ap);
-	d->errors++;
 }
 
 void diag_warn(struct diags *d, struct src_loc loc, const char *fmt, ...)
@@ -113,6 +119,8 @@ void diag_hint(struct diags *d, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (d->errors_as_warnings && d->quiet_warnings)
+		return;
 	fputs("hint: ", d->out);
 	va_start(ap, fmt);
 	vfprintf(d->out, fmt, ap);

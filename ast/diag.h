@@ -19,6 +19,9 @@ struct diags {
 	const struct diag_source *src;
 	FILE *out;	/* stderr unless a test redirects it */
 	int errors, warnings;
+	/* errors are reported as warnings (config missing_probes = "warn") */
+	bool errors_as_warnings;
+	bool quiet_warnings; /* and "ignore" drops them */
 };
 
 void diag_init(struct diags *d, const struct diag_source *src, FILE *out);

@@ -147,6 +147,14 @@ static void sema_config(struct sema *s, struct ast_node *cfg)
 				continue;
 			}
 			s->sp->strlen = (uint32_t)v;
+		} else if (!strcmp(key, "missing_probes")) {
+			const char *v = a->rhs && a->rhs->kind == AST_STR ? a->rhs->str
+					: a->rhs && a->rhs->kind == AST_IDENT ? a->rhs->name : "";
+			if (!strcmp(v, "error") || !strcmp(v, "warn") || !strcmp(v, "ignore"))
+				s->missing_probes = v;
+			else
+				diag_error(s->d, a->loc,
+					   "config missing_probes must be \"error\", \"warn\" or \"ignore\"");
 		} else {
 			diag_error(s->d, a->loc, "config option '%s' is not supported yet", key);
 		}
@@ -179,8 +187,14 @@ static void sema_expand_probe(struct sema *s, struct ast_node *probe)
 	struct probe_env env = {.arena = s->a, .diags = s->d,
 				.positional = s->opts->positional,
 				.npositional = s->opts->npositional};
+	/* config missing_probes: an attach point that matches nothing is a
+	 * warning (or nothing) rather than an error */
+	bool lenient = s->missing_probes && strcmp(s->missing_probes, "error");
+	s->d->errors_as_warnings = lenient;
+	s->d->quiet_warnings = lenient && !strcmp(s->missing_probes, "ignore");
 	for (int i = 0; i < probe->list.len; i++)
 		probe_expand(&env, probe->list.items[i], &aps);
+	s->d->errors_as_warnings = s->d->quiet_warnings = false;
 	/* Group attach points into programs: same provider and same context. */
 	for (int i = 0; i < aps.len; i++) {
 		struct attach_point *ap = aps.items[i];
@@ -213,6 +227,10 @@ static void sema_expand_probe(struct sema *s, struct ast_node *probe)
 static void sema_toplevel(struct sema *s)
 {
 	struct ast_node *prog = s->sp->ast;
+	/* config first: it shapes how probes expand */
+	for (int i = 0; i < prog->list.len; i++)
+		if (prog->list.items[i]->kind == AST_CONFIG)
+			sema_config(s, prog->list.items[i]);
 	for (int i = 0; i < prog->list.len; i++) {
 		struct ast_node *n = prog->list.items[i];
 		switch (n->kind) {
@@ -220,7 +238,6 @@ static void sema_toplevel(struct sema *s)
 			sema_expand_probe(s, n);
 			break;
 		case AST_CONFIG:
-			sema_config(s, n);
 			break;
 		case AST_MACRO:
 			diag_error(s->d, n->loc, "macro definitions are not supported yet");

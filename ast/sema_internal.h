@@ -15,6 +15,7 @@ struct sema {
 	struct sema_var **vars;	/* scratch variables of the current probe */
 	int nvars;
 	int loop_depth;
+	const char *missing_probes;	/* config: "error" (NULL), "warn", "ignore" */
 };
 
 void sema_hint(struct sema *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -25,5 +26,14 @@ void sema_check_maps(struct sema *s);
  * conflict with an earlier use. */
 void sema_map_set_value(struct sema *s, struct sema_map *m, struct type *t, struct src_loc loc);
 void sema_map_set_key(struct sema *s, struct ast_node *n, struct type *key);
+
+/* Kernel types in expressions (sema_types.c). */
+struct type *sema_check_cast(struct sema *s, struct ast_node *n);
+struct type *sema_check_member(struct sema *s, struct ast_node *n);
+struct type *sema_check_deref(struct sema *s, struct ast_node *n);
+struct type *sema_check_addr(struct sema *s, struct ast_node *n);
+struct type *sema_check_index(struct sema *s, struct ast_node *n);
+/* An enumerator of a kernel enum: n becomes an AST_INT of its value. */
+bool sema_enum_ident(struct sema *s, struct ast_node *n);
 
 #endif

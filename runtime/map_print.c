@@ -59,6 +59,7 @@
 #include <string.h>
 
 #include "runtime/map_print.h"
+#include "runtime/map_print_internal.h"
 
 #define HIST_BAR_WIDTH 52
 
@@ -195,7 +196,17 @@ static void print_one(const struct output *o, const struct type *t, const uint8_
 
 void value_print(struct output *o, const struct type *t, const uint8_t *data)
 {
+	if (o->format == OUTPUT_JSON) {
+		value_print_json(o, t, data);
+		return;
+	}
 	print_one(o, t, data, 1, false);
+}
+
+void map_value_text(const struct output *o, const struct type *t, const uint8_t *d,
+		    uint64_t div, bool key)
+{
+	print_one(o, t, d, div, key);
 }
 
 static void print_key(const struct output *o, const struct map_view *m, const uint8_t *key)
@@ -541,6 +552,14 @@ static void sort_by_total(struct map_view *m, uint32_t nb)
 	free(v);
 }
 
+uint64_t hist_bucket_low(uint32_t index, uint32_t bits)
+{
+	uint32_t n = 1u << bits, interval = index & (n - 1);
+	uint32_t power = (index >> bits) - 1;
+
+	return ((uint64_t)1 << power) * (n + interval);
+}
+
 static void hist_label(char *buf, size_t len, uint32_t index, uint32_t bits)
 {
 	uint32_t n = 1u << bits, interval = index & (n - 1);
@@ -688,6 +707,11 @@ static void print_agg_value(FILE *f, const struct type *t, const uint8_t *v, uin
 	}
 }
 
+void map_agg_value_text(FILE *f, const struct type *t, const uint8_t *v, uint64_t div)
+{
+	print_agg_value(f, t, v, div ? div : 1);
+}
+
 /* --- maps -------------------------------------------------------------------- */
 
 static bool sorts_by_value(const struct type *t)
@@ -705,17 +729,15 @@ static bool value_is_signed(const struct type *t)
 	return t->agg != AGG_COUNT && t->agg_signed;
 }
 
-void map_print(struct output *o, struct map_view *m, uint32_t top, uint64_t div)
+size_t map_print_order(struct map_view *m, uint32_t *top_p, uint64_t *div_p)
 {
-	FILE *f = o->out;
 	const struct type *t = m->value;
-	bool is_agg = t && t->kind == TY_AGG;
+	bool is_agg = t->kind == TY_AGG;
 	bool is_hist = is_agg && (t->agg == AGG_HIST || t->agg == AGG_LHIST);
 	bool is_stats = is_agg && (t->agg == AGG_AVG || t->agg == AGG_STATS);
-	uint32_t nb = 0;
+	uint32_t nb = 0, top = *top_p;
+	uint64_t div = *div_p;
 
-	if (!t)
-		return;
 	if (div == 0)
 		div = 1;
 	if (is_hist)
@@ -735,8 +757,29 @@ void map_print(struct output *o, struct map_view *m, uint32_t top, uint64_t div)
 		top = 0;
 		div = 1;
 	}
+	*top_p = top;
+	*div_p = div;
+	return top && m->n > top ? m->n - top : 0;
+}
 
-	size_t skip = top && m->n > top ? m->n - top : 0;
+void map_print(struct output *o, struct map_view *m, uint32_t top, uint64_t div)
+{
+	FILE *f = o->out;
+	const struct type *t = m->value;
+	bool is_agg = t && t->kind == TY_AGG;
+	bool is_hist = is_agg && (t->agg == AGG_HIST || t->agg == AGG_LHIST);
+	bool is_stats = is_agg && (t->agg == AGG_AVG || t->agg == AGG_STATS);
+	uint32_t nb = 0;
+
+	if (!t)
+		return;
+	if (o->format == OUTPUT_JSON) {
+		map_print_json(o, m, top, div);
+		return;
+	}
+	if (is_hist)
+		nb = t->agg == AGG_HIST ? hist_bucket_count(t) : lhist_bucket_count(t);
+	size_t skip = map_print_order(m, &top, &div);
 	for (size_t i = skip; i < m->n; i++) {
 		const struct map_entry *e = &m->entries[i];
 

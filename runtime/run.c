@@ -13,6 +13,8 @@
 
 #include "codegen/btf_maps.h"
 #include "runtime/map_read.h"
+#include "runtime/prog_stats.h"
+#include "runtime/report.h"
 #include "runtime/runtime.h"
 #include "runtime/target.h"
 #include "runtime/verifier_log.h"
@@ -58,29 +60,28 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (id >= (uint64_t)rt->sp->nevents)
 		return 0;
 	const struct sema_event *ev = rt->sp->events[id];
-	if (ev->fn->print)
+	if (ev->fn->print) {
+		output_event_begin(&rt->out, ev->fn->name);
 		ev->fn->print(rt, ev, (const uint8_t *)data + 8, len - 8);
+		output_event_end(&rt->out);
+	}
 	return 0;
 }
 
-static void lost_check(struct runtime *rt)
+uint64_t runtime_lost_total(struct runtime *rt)
 {
 	if (rt->lost_fd < 0)
-		return;
+		return 0;
 	uint32_t key = 0;
 	uint64_t *vals = calloc((size_t)rt->ncpus, 8);
 	if (!vals)
-		return;
+		return 0;
 	uint64_t total = 0;
 	if (!bpf_map_lookup_elem(rt->lost_fd, &key, vals))
 		for (int c = 0; c < rt->ncpus; c++)
 			total += vals[c];
 	free(vals);
-	if (total > rt->lost_reported) {
-		fprintf(stderr, "sonde: %llu events lost: the ring buffer was full\n",
-			(unsigned long long)(total - rt->lost_reported));
-		rt->lost_reported = total;
-	}
+	return total;
 }
 
 void runtime_print_map(struct runtime *rt, const struct sema_map *m, uint32_t top, uint64_t div)
@@ -110,7 +111,7 @@ void runtime_print_all_maps(struct runtime *rt)
 	int n = rt->sp->nmaps;
 	/* bpftrace separates the end-of-run maps from earlier output with a
 	 * blank line pair, maps or not */
-	fputs("\n\n", rt->out.out);
+	output_maps_begin(&rt->out);
 	const struct sema_map **maps = malloc(sizeof(*maps) * ((size_t)n + 1));
 	if (!maps)
 		return;
@@ -154,10 +155,8 @@ static int attach_all(struct runtime *rt)
 	rt->probes = calloc((size_t)n + 1, sizeof(*rt->probes));
 	if (!rt->probes)
 		return -ENOMEM;
-	if (!rt->opts.quiet) {
-		printf("Attaching %d probe%s...\n", rt->sp->naps, rt->sp->naps == 1 ? "" : "s");
-		fflush(stdout);
-	}
+	if (!rt->opts.quiet)
+		output_attached(&rt->out, rt->sp->naps);
 	for (int i = 0; i < rt->sp->nprogs; i++) {
 		struct sema_prog *p = rt->sp->progs[i];
 		if (p->provider->run_by_runtime)
@@ -210,12 +209,16 @@ static int load(struct runtime *rt, const void *elf, size_t len)
 		return -1;
 	}
 	verifier_log_start(rt->obj);
+	if (rt->opts.stats && prog_stats_prepare(rt))
+		return -1;
 	int err = bpf_object__load(rt->obj);
 	if (err) {
 		verifier_log_report(rt->obj, rt->sp, -err);
 		return -1;
 	}
 	verifier_log_stop(rt->obj);
+	if (rt->opts.stats)
+		prog_stats_report(rt);
 	rt->map_fds = calloc((size_t)rt->sp->nmaps + 1, sizeof(int));
 	rt->map_zeroed = calloc((size_t)rt->sp->nmaps + 1, sizeof(bool));
 	if (!rt->map_fds || !rt->map_zeroed)
@@ -248,8 +251,8 @@ int runtime_run(struct sema_program *sp, const void *elf, size_t len,
 		const struct runtime_opts *opts)
 {
 	struct runtime rt = {.sp = sp, .opts = *opts, .lost_fd = -1};
-	rt.out.out = stdout;
-	rt.out.format = OUTPUT_TEXT;
+	if (output_open(&rt.out, &opts->output))
+		return 1;
 	const char **names = calloc((size_t)sp->naps + 1, sizeof(*names));
 	for (int i = 0; names && i < sp->naps; i++)
 		names[i] = sp->aps[i]->name;
@@ -262,12 +265,18 @@ int runtime_run(struct sema_program *sp, const void *elf, size_t len,
 	int status = 1;
 	if (load(&rt, elf, len))
 		goto out;
+	if (opts->dump_bpf) {
+		status = prog_dump_bpf(&rt, stdout) ? 1 : 0;
+		goto out;
+	}
 	if (opts->dry_run) {
 		status = 0;
 		goto out;
 	}
 	signals_install();
 	globals_init(&rt);
+	if (report_start(&rt))
+		goto out;
 	if (attach_all(&rt))
 		goto out;
 	if (run_once(&rt, &probe_begin))
@@ -287,19 +296,22 @@ int runtime_run(struct sema_program *sp, const void *elf, size_t len,
 			got_usr1 = 0;
 			runtime_print_all_maps(&rt);
 		}
-		lost_check(&rt);
+		report_tick(&rt, false);
 	}
 	detach_all(&rt);
 	ring_buffer__consume(rt.rb);
 	rt.in_end = true;
+	report_stop(&rt);
 	run_once(&rt, &probe_end);
-	lost_check(&rt);
-	fflush(stdout);
+	report_tick(&rt, true);
+	output_flush(&rt.out);
 	runtime_print_all_maps(&rt);
 	status = rt.exit_code;
 out:
-	fflush(stdout);
+	output_flush(&rt.out);
+	report_free(&rt);
 	teardown(&rt);
+	output_close(&rt.out);
 	free(names);
 	return status;
 }

@@ -20,7 +20,17 @@ struct runtime_opts {
 	bool quiet;	/* no "Attaching N probes..." */
 	bool verbose;
 	struct target *target;	/* -p or -c, or NULL */
+	/* output side (runtime/output.h, runtime/report.h) */
+	struct output_opts output;	/* -f, -o, -B */
+	uint64_t interval_ns;	/* --interval: print every map this often (0: never) */
+	bool interval_clear;	/* --interval-clear: and clear them */
+	bool live;		/* --live: redraw the maps in place on a terminal */
+	const char *metrics;	/* --metrics ADDR:PORT */
+	bool stats;		/* -v: per-program instruction counts and load times */
+	bool dump_bpf;		/* --dump=bpf: print the loaded instructions, do not attach */
 };
+
+struct report;
 
 struct runtime {
 	struct sema_program *sp;
@@ -38,6 +48,7 @@ struct runtime {
 	bool in_end;		/* running END: its events are shown after exit() */
 	int exit_code;
 	uint64_t lost_reported;
+	struct report *report;	/* interval, live view, metrics, lost events */
 };
 
 /* The whole run: load, attach, BEGIN, poll until exit() or a signal, END,
@@ -51,5 +62,7 @@ void runtime_request_exit(struct runtime *rt, int code);
 void runtime_print_map(struct runtime *rt, const struct sema_map *m, uint32_t top, uint64_t div);
 void runtime_clear_map(struct runtime *rt, const struct sema_map *m, bool zero);
 void runtime_print_all_maps(struct runtime *rt);
+/* Events the BPF side could not put into the full ring buffer, so far. */
+uint64_t runtime_lost_total(struct runtime *rt);
 
 #endif

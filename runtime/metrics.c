@@ -1,0 +1,414 @@
+/* --metrics: a small HTTP/1.0 server on its own thread answering GET
+ * /metrics with the maps in the Prometheus text format (see metrics.h).
+ * It reads the BPF maps itself: the bpf() calls are safe from any thread
+ * and it shares nothing with the event loop but read-only descriptions. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "runtime/map_print_internal.h"
+#include "runtime/map_read.h"
+#include "runtime/metrics.h"
+#include "runtime/runtime.h"
+
+struct metrics {
+	struct runtime *rt;
+	int listen_fd;
+	int wake[2];		/* written to stop the thread */
+	pthread_t thread;
+};
+
+/* --- the exposition text --------------------------------------------------- */
+
+static void metric_name(char *buf, size_t len, const char *map_name)
+{
+	const char *n = map_name[0] == '@' ? map_name + 1 : map_name;
+	if (!*n)
+		n = "map";
+	size_t k = (size_t)snprintf(buf, len, "sonde_");
+	for (; *n && k + 1 < len; n++) {
+		char c = *n;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '_';
+		buf[k++] = ok ? c : '_';
+	}
+	buf[k] = 0;
+}
+
+/* A label value: backslash, double quote and newline escaped. */
+static void label_value(FILE *f, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\\' || s[i] == '"')
+			fputc('\\', f);
+		if (s[i] == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
+		fputc(s[i], f);
+	}
+}
+
+struct scratch {
+	FILE *f;
+	char *buf;
+	size_t size;
+};
+
+/* {key="..."} or {key0="...",key1="..."}; extra (e.g. le="3") goes last. */
+static void labels(FILE *f, struct runtime *rt, const struct map_view *m, const uint8_t *key,
+		   struct scratch *s, const char *extra)
+{
+	const struct type *k = m->key;
+	struct output tmp = rt->out;
+	int n = 0;
+
+	tmp.out = s->f;
+	if (!k && !extra)
+		return;
+	fputc('{', f);
+	if (k) {
+		int nf = k->kind == TY_TUPLE ? k->nfields : 1;
+		for (int i = 0; i < nf; i++) {
+			fseeko(s->f, 0, SEEK_SET);
+			if (k->kind == TY_TUPLE)
+				map_value_text(&tmp, k->fields[i], key + k->offsets[i], 1, true);
+			else
+				map_value_text(&tmp, k, key, 1, true);
+			fflush(s->f);
+			size_t len = (size_t)ftello(s->f);
+			if (nf == 1)
+				fputs("key=\"", f);
+			else
+				fprintf(f, "%skey%d=\"", i ? "," : "", i);
+			label_value(f, s->buf, len < s->size ? len : s->size);
+			fputc('"', f);
+			n++;
+		}
+	}
+	if (extra)
+		fprintf(f, "%s%s", n ? "," : "", extra);
+	fputc('}', f);
+}
+
+static uint64_t bucket(const uint8_t *v, uint32_t i)
+{
+	uint64_t c;
+	memcpy(&c, v + 8 * (size_t)i, 8);
+	return c;
+}
+
+static void histogram(FILE *f, struct runtime *rt, const struct map_view *m,
+		      const struct map_entry *e, const char *name, struct scratch *s)
+{
+	const struct type *t = m->value;
+	bool lin = t->agg == AGG_LHIST;
+	uint32_t nb = lin ? lhist_bucket_count(t) : hist_bucket_count(t);
+	uint32_t bits = t->hist_bits > 0 ? (uint32_t)t->hist_bits : 0;
+	uint64_t cum = 0;
+	char le[64];
+
+	if (bits > 16)
+		bits = 16;
+	for (uint32_t i = 0; i < nb; i++) {
+		cum += bucket(e->value, i);
+		if (i + 1 == nb)
+			break;	/* the last bucket is +Inf's */
+		if (lin) {
+			int64_t up = i == 0 ? t->lhist_min - 1 : t->lhist_min + (int64_t)i * t->lhist_step - 1;
+			snprintf(le, sizeof(le), "le=\"%" PRId64 "\"", up);
+		} else if (i == 0) {
+			snprintf(le, sizeof(le), "le=\"-1\"");
+		} else if (i <= (2u << bits)) {
+			snprintf(le, sizeof(le), "le=\"%u\"", i - 1);
+		} else {
+			snprintf(le, sizeof(le), "le=\"%" PRIu64 "\"", hist_bucket_low(i, bits) - 1);
+		}
+		fprintf(f, "%s_bucket", name);
+		labels(f, rt, m, e->key, s, le);
+		fprintf(f, " %" PRIu64 "\n", cum);
+	}
+	fprintf(f, "%s_bucket", name);
+	labels(f, rt, m, e->key, s, "le=\"+Inf\"");
+	fprintf(f, " %" PRIu64 "\n", cum);
+	fprintf(f, "%s_count", name);
+	labels(f, rt, m, e->key, s, NULL);
+	fprintf(f, " %" PRIu64 "\n", cum);
+}
+
+static void one_map(FILE *f, struct runtime *rt, const struct sema_map *sm, struct scratch *s)
+{
+	const struct type *t = sm->value;
+	char name[160];
+	const char *type, *suffix = "";
+
+	if (!t)
+		return;
+	if (t->kind == TY_AGG) {
+		switch (t->agg) {
+		case AGG_COUNT:
+		case AGG_SUM: type = "counter"; suffix = "_total"; break;
+		case AGG_HIST:
+		case AGG_LHIST: type = "histogram"; break;
+		case AGG_STATS: type = "summary"; break;
+		default: type = "gauge"; break;
+		}
+	} else if (t->kind == TY_INT || t->kind == TY_BOOL) {
+		type = "gauge";
+	} else {
+		return;	/* strings, tuples: not numbers */
+	}
+	struct map_snapshot snap;
+	if (map_snapshot_read(&snap, sm, rt->map_fds[sm->id], rt->ncpus, rt->map_zeroed[sm->id])) {
+		map_snapshot_free(&snap);
+		return;
+	}
+	metric_name(name, sizeof(name) - 8, sm->name);
+	strcat(name, suffix);
+	fprintf(f, "# HELP %s sonde map %s (%s)\n", name, sm->name,
+		t->kind == TY_AGG ? agg_name(t->agg) : "value");
+	fprintf(f, "# TYPE %s %s\n", name, type);
+	struct output tmp = rt->out;
+	tmp.out = f;
+	for (size_t i = 0; i < snap.view.n; i++) {
+		const struct map_entry *e = &snap.view.entries[i];
+		if (t->kind == TY_AGG && (t->agg == AGG_HIST || t->agg == AGG_LHIST)) {
+			histogram(f, rt, &snap.view, e, name, s);
+		} else if (t->kind == TY_AGG && t->agg == AGG_STATS) {
+			struct agg_avg a;
+			memcpy(&a, e->value, sizeof(a));
+			fprintf(f, "%s_sum", name);
+			labels(f, rt, &snap.view, e->key, s, NULL);
+			if (t->agg_signed)
+				fprintf(f, " %" PRId64 "\n", a.total);
+			else
+				fprintf(f, " %" PRIu64 "\n", (uint64_t)a.total);
+			fprintf(f, "%s_count", name);
+			labels(f, rt, &snap.view, e->key, s, NULL);
+			fprintf(f, " %" PRIu64 "\n", a.count);
+		} else {
+			fputs(name, f);
+			labels(f, rt, &snap.view, e->key, s, NULL);
+			fputc(' ', f);
+			if (t->kind == TY_AGG)
+				map_agg_value_text(f, t, e->value, 1);
+			else if (t->kind == TY_BOOL)
+				fputc(e->value[0] ? '1' : '0', f);
+			else
+				map_value_text(&tmp, t, e->value, 1, false);
+			fputc('\n', f);
+		}
+	}
+	map_snapshot_free(&snap);
+}
+
+void metrics_write(struct runtime *rt, FILE *f)
+{
+	struct scratch s = {0};
+	s.f = open_memstream(&s.buf, &s.size);
+	if (!s.f)
+		return;
+	for (int i = 0; i < rt->sp->nmaps; i++)
+		one_map(f, rt, rt->sp->maps[i], &s);
+	fputs("# HELP sonde_lost_events_total Events lost because the ring buffer was full\n"
+	      "# TYPE sonde_lost_events_total counter\n", f);
+	fprintf(f, "sonde_lost_events_total %" PRIu64 "\n", runtime_lost_total(rt));
+	fclose(s.f);
+	free(s.buf);
+}
+
+/* --- HTTP ----------------------------------------------------------------- */
+
+static void send_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			return;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static void respond(int fd, const char *status, const char *ctype, const char *body,
+		    size_t len, bool head)
+{
+	char hdr[256];
+	int n = snprintf(hdr, sizeof(hdr),
+			 "HTTP/1.0 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+			 "Connection: close\r\n\r\n", status, ctype, len);
+	send_all(fd, hdr, (size_t)n);
+	if (!head)
+		send_all(fd, body, len);
+}
+
+static void serve(struct metrics *m, int fd)
+{
+	char req[4096];
+	size_t got = 0;
+	struct timeval tv = {.tv_sec = 2};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (got < sizeof(req) - 1) {
+		ssize_t n = recv(fd, req + got, sizeof(req) - 1 - got, 0);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		req[got] = 0;
+		if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
+			break;
+	}
+	req[got] = 0;
+	bool head = !strncmp(req, "HEAD ", 5);
+	if (strncmp(req, "GET ", 4) && !head) {
+		static const char msg[] = "only GET\n";
+		respond(fd, "405 Method Not Allowed", "text/plain", msg, sizeof(msg) - 1, false);
+		return;
+	}
+	const char *path = req + (head ? 5 : 4);
+	size_t plen = strcspn(path, " ?\r\n");
+	if (plen == 8 && !strncmp(path, "/metrics", 8)) {
+		char *body = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&body, &len);
+		if (!f)
+			return;
+		metrics_write(m->rt, f);
+		fclose(f);
+		respond(fd, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body, len, head);
+		free(body);
+	} else if (plen == 1 && path[0] == '/') {
+		static const char msg[] = "sonde: the metrics are at /metrics\n";
+		respond(fd, "200 OK", "text/plain", msg, sizeof(msg) - 1, head);
+	} else {
+		static const char msg[] = "not found: the metrics are at /metrics\n";
+		respond(fd, "404 Not Found", "text/plain", msg, sizeof(msg) - 1, head);
+	}
+}
+
+static void *metrics_thread(void *arg)
+{
+	struct metrics *m = arg;
+	for (;;) {
+		struct pollfd p[2] = {{.fd = m->listen_fd, .events = POLLIN},
+				      {.fd = m->wake[0], .events = POLLIN}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents)
+			break;
+		if (!(p[0].revents & POLLIN))
+			continue;
+		int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		serve(m, fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+static int split_addr(const char *addr, char *host, size_t hlen, const char **port)
+{
+	const char *colon;
+	if (addr[0] == '[') {
+		const char *end = strchr(addr, ']');
+		if (!end || end[1] != ':' || (size_t)(end - addr - 1) >= hlen)
+			return -1;
+		memcpy(host, addr + 1, (size_t)(end - addr - 1));
+		host[end - addr - 1] = 0;
+		*port = end + 2;
+		return 0;
+	}
+	colon = strrchr(addr, ':');
+	if (!colon) {
+		snprintf(host, hlen, "127.0.0.1");
+		*port = addr;
+		return 0;
+	}
+	if ((size_t)(colon - addr) >= hlen)
+		return -1;
+	memcpy(host, addr, (size_t)(colon - addr));
+	host[colon - addr] = 0;
+	if (!host[0])
+		snprintf(host, hlen, "127.0.0.1");
+	*port = colon + 1;
+	return 0;
+}
+
+struct metrics *metrics_start(struct runtime *rt, const char *addr)
+{
+	char host[256];
+	const char *port;
+	if (split_addr(addr, host, sizeof(host), &port) || !*port) {
+		fprintf(stderr, "sonde: --metrics takes [ADDR:]PORT, e.g. 127.0.0.1:9464, "
+				"not '%s'\n", addr);
+		return NULL;
+	}
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_NUMERICSERV | AI_PASSIVE};
+	struct addrinfo *res;
+	int err = getaddrinfo(host, port, &hints, &res);
+	if (err) {
+		fprintf(stderr, "sonde: --metrics %s: %s\n", addr, gai_strerror(err));
+		return NULL;
+	}
+	int fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) || listen(fd, 16)) {
+		fprintf(stderr, "sonde: --metrics %s: cannot listen there: %s\n", addr,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(res);
+		return NULL;
+	}
+	freeaddrinfo(res);
+	struct metrics *m = calloc(1, sizeof(*m));
+	if (!m || pipe2(m->wake, O_CLOEXEC)) {
+		close(fd);
+		free(m);
+		return NULL;
+	}
+	m->rt = rt;
+	m->listen_fd = fd;
+	if (pthread_create(&m->thread, NULL, metrics_thread, m)) {
+		fprintf(stderr, "sonde: --metrics: cannot start its thread\n");
+		close(fd);
+		close(m->wake[0]);
+		close(m->wake[1]);
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void metrics_stop(struct metrics *m)
+{
+	if (!m)
+		return;
+	/* should the write fail, the thread ends with the process */
+	ssize_t w = write(m->wake[1], "x", 1);
+	(void)w;
+	pthread_join(m->thread, NULL);
+	close(m->wake[0]);
+	close(m->wake[1]);
+	close(m->listen_fd);
+	free(m);
+}

@@ -56,7 +56,43 @@ static bool type_matches(const struct probe_provider *p, const char *pat)
 	       (p->alias2 && !fnmatch(pat, p->alias2, 0));
 }
 
+/* -lv: what args and argN are at one attach point. */
+static void describe(FILE *out, const char *name)
+{
+	struct arena a = {0};
+	FILE *null = fopen("/dev/null", "w");
+	struct diag_source src = {.name = "-l", .text = name, .len = strlen(name)};
+	struct diags d;
+	diag_init(&d, &src, null ? null : stderr);
+	struct ast_node node = {.kind = AST_ATTACH_POINT, .str = (char *)name,
+				.loc = {1, 1, 1, (int)strlen(name)}};
+	struct probe_env env = {.arena = &a, .diags = &d};
+	struct attach_list aps = {0};
+	if (probe_expand(&env, &node, &aps) == 0 && aps.len) {
+		const struct attach_point *ap = aps.items[0];
+		if (ap->provider->describe) {
+			ap->provider->describe(ap, out);
+		} else {
+			for (int i = 0; i < ap->nfields; i++)
+				if (!ap->fields[i].builtin)
+					fprintf(out, "    %s %s\n", type_name(&a, ap->fields[i].type),
+						ap->fields[i].name);
+			for (int i = 0; i < ap->nfields; i++)
+				if (!strcmp(ap->fields[i].name, "retval"))
+					fprintf(out, "    %s retval\n", type_name(&a, ap->fields[i].type));
+		}
+	}
+	if (null)
+		fclose(null);
+	arena_free(&a);
+}
+
 int probe_list(FILE *out, const char *pattern)
+{
+	return probe_list_verbose(out, pattern, false);
+}
+
+int probe_list_verbose(FILE *out, const char *pattern, bool verbose)
 {
 	struct name_set set = {0};
 	struct arena a = {0};
@@ -81,7 +117,11 @@ int probe_list(FILE *out, const char *pattern)
 		qsort(set.items, set.len, sizeof(*set.items), name_cmp);
 		for (int i = 0; i < set.len; i++)
 			if (!i || strcmp(set.items[i], set.items[i - 1]))
+			{
 				fprintf(out, "%s\n", set.items[i]);
+				if (verbose)
+					describe(out, set.items[i]);
+			}
 	}
 	for (int i = 0; i < set.len; i++)
 		free(set.items[i]);

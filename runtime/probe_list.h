@@ -2,6 +2,7 @@
 #ifndef SONDE_PROBE_LIST_H
 #define SONDE_PROBE_LIST_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Writes every attach point matching the glob pattern to out, sorted, one a
@@ -10,5 +11,9 @@
  * ("*sched_switch*") is matched against the last part of every name.
  * Returns 0, or -errno when the list could not be built. */
 int probe_list(FILE *out, const char *pattern);
+/* -lv: the same, each name followed by its arguments and their types
+ * (tracepoint fields, BTF parameters, DWARF parameters), one per line
+ * indented by four spaces, as bpftrace prints them. */
+int probe_list_verbose(FILE *out, const char *pattern, bool verbose);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <linux/bpf.h>
 
 #include "ast/ast.h"
@@ -115,6 +116,9 @@ struct probe_provider {
 	void (*detach)(struct loaded_probe *lp);
 	/* BEGIN/END are run by the runtime, not attached to events. */
 	bool run_by_runtime;
+	/* -lv: prints the attach point's arguments ("    TYPE NAME" lines);
+	 * NULL: its non-builtin context fields and retval, typed. */
+	void (*describe)(const struct attach_point *ap, FILE *out);
 	/* -p is applied when attaching (perf events, uprobes), not by a
 	 * predicate in the program. */
 	bool pid_at_attach;
@@ -142,6 +146,8 @@ extern const struct probe_provider probe_end;
 extern const struct probe_provider probe_tracepoint;
 extern const struct probe_provider probe_interval;
 extern const struct probe_provider probe_profile;
+extern const struct probe_provider probe_uprobe, probe_uretprobe;
+extern const struct probe_provider probe_usdt;
 extern const struct probe_provider probe_kprobe;
 extern const struct probe_provider probe_kretprobe;
 extern const struct probe_provider probe_fentry;

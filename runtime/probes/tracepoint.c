@@ -377,6 +377,23 @@ static const char *tracepoint_section(struct arena *a, const struct attach_point
 	return arena_printf(a, "tracepoint/%s/%s", ap->target, ap->func);
 }
 
+/* -lv: the format file's declarations, as bpftrace shows them */
+static void tracepoint_describe(const struct attach_point *ap, FILE *out)
+{
+	struct arena a = {0};
+	struct tracefs_field *tf;
+	int n = tracefs_format(&a, ap->target, ap->func, &tf);
+	for (int i = 0; i < n; i++) {
+		if (!strncmp(tf[i].name, "common_", 7))
+			continue;
+		if (tf[i].array_len >= 0)
+			fprintf(out, "    %s %s[%d]\n", tf[i].decl_type, tf[i].name, tf[i].array_len);
+		else
+			fprintf(out, "    %s %s\n", tf[i].decl_type, tf[i].name);
+	}
+	arena_free(&a);
+}
+
 static bool tracepoint_attach_once(const struct attach_point *ap)
 {
 	return ap->dispatch;
@@ -450,6 +467,7 @@ const struct probe_provider probe_tracepoint = {
 	.section = tracepoint_section,
 	.same_context = tracepoint_same_context,
 	.attach_once = tracepoint_attach_once,
+	.describe = tracepoint_describe,
 	.attach = tracepoint_attach,
 	.list = tracepoint_list,
 };

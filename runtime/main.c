@@ -13,7 +13,9 @@
 #include "ast/sema.h"
 #include "codegen/codegen.h"
 #include "parser/parse.h"
+#include "runtime/info.h"
 #include "runtime/probe_list.h"
+#include "runtime/report.h"
 #include "runtime/runtime.h"
 #include "runtime/target.h"
 #include "runtime/verifier_log.h"
@@ -30,12 +32,26 @@ static const char usage_text[] =
 	"    -c 'CMD ARGS'      run this command once the probes are attached, end with it\n"
 	"    -l [PATTERN]       list probes matching PATTERN\n"
 	"    -q                 quiet: no \"Attaching N probes...\" line\n"
-	"    -v                 verbose: libbpf and verifier messages\n"
+	"    -v                 verbose: each program's instruction count, verifier work\n"
+	"                       and load time (-vv: libbpf's messages too)\n"
+	"    -f FORMAT          output format: text (default) or json (one JSON object a line)\n"
+	"    -o FILE            write the output to FILE instead of standard output\n"
+	"    -B MODE            output buffering: line (default), full or none\n"
+	"    --interval DURATION  print every map every DURATION (1s, 500ms, 2m)\n"
+	"    --interval-clear   clear the maps after each --interval print\n"
+	"    --live             redraw the maps in place on the terminal (every second,\n"
+	"                       or --interval); Ctrl-C prints them one last time\n"
+	"    --metrics [ADDR:]PORT  serve the maps to Prometheus at http://ADDR:PORT/metrics\n"
+	"                       (ADDR defaults to 127.0.0.1)\n"
+	"    --info             kernel, libbpf and LLVM versions; the probe types and\n"
+	"                       features this machine supports (checked)\n"
 	"    -h, --help         show this help\n"
 	"    -V, --version      show the version\n"
 	"    --unsafe           allow functions that change the system\n"
 	"    --dry-run          compile and load into the kernel, attach nothing\n"
 	"    --dump=ast         print the syntax tree and stop\n"
+	"    --dump=ir          print the LLVM IR and stop\n"
+	"    --dump=bpf         load, print the BPF instructions and stop (attaches nothing)\n"
 	"    --emit-elf FILE    write the BPF object to FILE\n"
 	"    --emit-llvm FILE   write the LLVM IR to FILE\n"
 	"\n"
@@ -88,17 +104,70 @@ enum {
 	OPT_DUMP,
 	OPT_EMIT_ELF,
 	OPT_EMIT_LLVM,
+	OPT_INTERVAL,
+	OPT_INTERVAL_CLEAR,
+	OPT_LIVE,
+	OPT_METRICS,
+	OPT_INFO,
 };
 
 struct cli {
 	const char *program, *file, *dump, *emit_elf, *emit_llvm, *list;
-	bool list_mode, unsafe, dry_run, quiet, verbose;
+	bool list_mode, unsafe, dry_run, quiet, info;
+	int verbose;
+	struct runtime_opts run;	/* the output-side options: -f -o -B --interval ... */
 	const char **positional;
 	int npositional;
 	int pid_arg;		/* -p */
 	const char *cmd;	/* -c */
 	struct target target;
 };
+
+/* The output-side options (-f, -o, -B, --interval, --interval-clear, --live,
+ * --metrics).  Returns 0 when it took opt, 1 when opt is not one of them,
+ * 2 after a usage error. */
+static int output_option(struct cli *c, int opt, const char *arg)
+{
+	struct runtime_opts *r = &c->run;
+	switch (opt) {
+	case 'f':
+		if (!strcmp(arg, "text"))
+			r->output.format = OUTPUT_TEXT;
+		else if (!strcmp(arg, "json"))
+			r->output.format = OUTPUT_JSON;
+		else
+			return usage_error("-f takes 'text' or 'json', not '%s'", arg);
+		return 0;
+	case 'o':
+		r->output.path = arg;
+		return 0;
+	case 'B':
+		if (output_parse_buffering(arg, &r->output.buffering))
+			return usage_error("-B takes 'line', 'full' or 'none', not '%s'", arg);
+		return 0;
+	case OPT_INTERVAL:
+		if (report_parse_duration(arg, &r->interval_ns))
+			return usage_error("--interval takes a duration such as 1s, 500ms or 2m, "
+					   "not '%s'", arg);
+		return 0;
+	case OPT_INTERVAL_CLEAR: r->interval_clear = true; return 0;
+	case OPT_LIVE: r->live = true; return 0;
+	case OPT_METRICS: r->metrics = arg; return 0;
+	}
+	return 1;
+}
+
+/* Options that only make sense together, checked once all are read. */
+static int output_options_check(struct cli *c)
+{
+	if (c->run.interval_clear && !c->run.interval_ns && !c->run.live)
+		return usage_error("%s", "--interval-clear needs --interval (or --live)");
+	if (c->run.live && c->run.output.format == OUTPUT_JSON)
+		return usage_error("%s", "--live draws text: use --interval with -f json");
+	if (c->run.live && c->run.output.path)
+		return usage_error("%s", "--live draws on the terminal: it cannot go to -o FILE");
+	return 0;
+}
 
 static int write_file(const char *path, const void *data, size_t len)
 {
@@ -142,9 +211,16 @@ static int compile_and_run(struct cli *c, const char *name, char *text, size_t l
 	struct sema_program *sp = sema_run(&a, &d, prog, &so);
 	if (!sp)
 		goto out;
-	struct codegen_opts co = {.emit_llvm = c->emit_llvm, .opt_level = 2};
+	bool dump_ir = c->dump && !strcmp(c->dump, "ir");
+	/* LLVM writes "-" to standard output */
+	struct codegen_opts co = {.emit_llvm = dump_ir ? "-" : c->emit_llvm, .opt_level = 2};
+	fflush(stdout);
 	if (codegen_emit(sp, &d, &co, &elf, &elf_len))
 		goto out;
+	if (dump_ir) {
+		status = 0;
+		goto out;
+	}
 	if (c->emit_elf && write_file(c->emit_elf, elf, elf_len))
 		goto out;
 	if ((c->emit_elf || c->emit_llvm) && !c->dry_run) {
@@ -156,7 +232,12 @@ static int compile_and_run(struct cli *c, const char *name, char *text, size_t l
 				"run it with sudo\n");
 		goto out;
 	}
-	struct runtime_opts ro = {.dry_run = c->dry_run, .quiet = c->quiet, .verbose = c->verbose};
+	struct runtime_opts ro = c->run;
+	ro.dry_run = c->dry_run;
+	ro.quiet = c->quiet;
+	ro.verbose = c->verbose > 0;
+	ro.stats = c->verbose > 0;
+	ro.dump_bpf = c->dump && !strcmp(c->dump, "bpf");
 	ro.target = c->target.pid ? &c->target : NULL;
 	status = runtime_run(sp, elf, elf_len, &ro);
 out:
@@ -176,6 +257,11 @@ int main(int argc, char **argv)
 		{"dump", required_argument, NULL, OPT_DUMP},
 		{"emit-elf", required_argument, NULL, OPT_EMIT_ELF},
 		{"emit-llvm", required_argument, NULL, OPT_EMIT_LLVM},
+		{"interval", required_argument, NULL, OPT_INTERVAL},
+		{"interval-clear", no_argument, NULL, OPT_INTERVAL_CLEAR},
+		{"live", no_argument, NULL, OPT_LIVE},
+		{"metrics", required_argument, NULL, OPT_METRICS},
+		{"info", no_argument, NULL, OPT_INFO},
 		{0, 0, 0, 0},
 	};
 	struct cli c = {0};
@@ -183,7 +269,12 @@ int main(int argc, char **argv)
 	opterr = 0;
 	/* '+': options end at the first positional argument (the script or
 	 * its arguments), as in bpftrace. */
-	while ((opt = getopt_long(argc, argv, "+e:p:c:lqvhV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+e:p:c:lqvhVf:o:B:", longopts, NULL)) != -1) {
+		int r = output_option(&c, opt, optarg);
+		if (r == 2)
+			return 2;
+		if (r == 0)
+			continue;
 		switch (opt) {
 		case 'e': c.program = optarg; break;
 		case 'p': {
@@ -197,22 +288,27 @@ int main(int argc, char **argv)
 		case 'c': c.cmd = optarg; break;
 		case 'l': c.list_mode = true; break;
 		case 'q': c.quiet = true; break;
-		case 'v': c.verbose = true; break;
+		case 'v': c.verbose++; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("sonde v%s\n", SONDE_VERSION); return 0;
 		case OPT_UNSAFE: c.unsafe = true; break;
 		case OPT_DRY_RUN: c.dry_run = true; break;
 		case OPT_DUMP:
-			if (strcmp(optarg, "ast"))
-				return usage_error("--dump takes 'ast', not '%s'", optarg);
+			if (strcmp(optarg, "ast") && strcmp(optarg, "ir") && strcmp(optarg, "bpf"))
+				return usage_error("--dump takes 'ast', 'ir' or 'bpf', not '%s'", optarg);
 			c.dump = optarg;
 			break;
 		case OPT_EMIT_ELF: c.emit_elf = optarg; break;
 		case OPT_EMIT_LLVM: c.emit_llvm = optarg; break;
+		case OPT_INFO: c.info = true; break;
 		case '?':
 		default:
 			if (optopt == 'e')
 				return usage_error("%s needs a program", "-e");
+			if (optopt == 'f' || optopt == 'o' || optopt == 'B') {
+				char o[3] = {'-', (char)optopt, 0};
+				return usage_error("%s needs an argument", o);
+			}
 			if (optopt && optopt < 256) {
 				char o[3] = {'-', (char)optopt, 0};
 				return usage_error("unknown option %s", o);
@@ -220,8 +316,12 @@ int main(int argc, char **argv)
 			return usage_error("unknown option %s", argv[optind - 1]);
 		}
 	}
-	if (c.verbose)
+	if (c.verbose > 1)
 		verifier_log_verbose(1);
+	if (output_options_check(&c))
+		return 2;
+	if (c.info)
+		return info_print(stdout) ? 1 : 0;
 	if (c.pid_arg && c.cmd)
 		return usage_error("%s", "-p and -c cannot be combined");
 	if (c.list_mode) {

@@ -52,6 +52,8 @@ struct parse_ctx {
 	size_t special_start;	/* start of a comment or C definition */
 	size_t last_start, last_end; /* the token last returned */
 	size_t invalid_end;	/* end of the last invalid character run */
+	size_t lex_error_end;	/* end of the text the last scanner error named */
+	bool lex_error_seen;
 	int last_token;
 	int depth;		/* brace depth in code */
 	size_t open_braces[32];	/* where the innermost open braces are */
@@ -780,7 +782,7 @@ static bool is_structural(yysymbol_kind_t sym)
 	const char *name = yysymbol_name(sym);
 
 	return sym == YYSYMBOL_ENDPRED ||
-	       (name[0] == '\'' && strchr(";}),]", name[1]) != NULL);
+	       (name[0] == '\'' && strchr(";}),]:", name[1]) != NULL);
 }
 
 struct msg {
@@ -865,6 +867,22 @@ static void msg_unexpected(struct msg *m, struct parse_ctx *ctx, yysymbol_kind_t
 	msg_symbol(m, sym);
 }
 
+/* The token last read starts inside, or just after (white space between),
+ * the text of the last scanner error. */
+static bool lex_error_adjacent(const struct parse_ctx *ctx)
+{
+	if (!ctx->lex_error_seen)
+		return false;
+	size_t at = ctx->last_start;
+	if (at > ctx->len)
+		at = ctx->len;
+	for (size_t i = ctx->lex_error_end; i < at; i++)
+		if (ctx->src[i] != ' ' && ctx->src[i] != '\t' && ctx->src[i] != '\n' &&
+		    ctx->src[i] != '\r')
+			return false;
+	return true;
+}
+
 static int yyreport_syntax_error(const yypcontext_t *yyctx, struct parse_ctx *ctx, yyscan_t scanner)
 {
 	yysymbol_kind_t expected[YYNTOKENS];
@@ -878,6 +896,10 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, struct parse_ctx *ct
 	/* Running out of input while skipping a broken statement is the
 	 * earlier error's fault, not a new one. */
 	if (tok == YYSYMBOL_YYEOF && ctx->skipping)
+		return 0;
+	/* Nor is a token that stumbles over what the scanner just rejected
+	 * ("$ = 1", "@1x"): the scanner's error said it already. */
+	if (lex_error_adjacent(ctx))
 		return 0;
 	m.buf[0] = '\0';
 	msg_add(&m, "syntax error");
@@ -925,6 +947,20 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, struct parse_ctx *ct
 			  open.first_line, open.first_column);
 	} else if (tok == YYTRANSLATE('}') && ctx->stray_brace) {
 		diag_hint(ctx->diags, "this '}' closes no block");
+	} else if (nshown == 1 && shown[0] == YYSYMBOL_ENDPRED) {
+		diag_hint(ctx->diags, "a predicate is /condition/ right before the probe's block "
+			  "{ ... }; inside it, '/' divides");
+	} else if (tok == YYTRANSLATE('=')) {
+		/* "if ($x = 1)": inside parentheses, where a comparison could
+		 * go on; not "@m[1 = 2" nor "$a = $b = 1" */
+		bool eq = false, paren = false, bracket = false;
+		for (int i = 0; i < n; i++) {
+			eq |= expected[i] == YYSYMBOL_EQ;
+			paren |= expected[i] == YYTRANSLATE(')');
+			bracket |= expected[i] == YYTRANSLATE(']');
+		}
+		if (eq && paren && !bracket)
+			diag_hint(ctx->diags, "'=' assigns; to compare, write '=='");
 	}
 	return 0;
 }

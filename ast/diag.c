@@ -55,7 +55,12 @@ static void show_source(struct diags *d, struct src_loc loc)
 	if (!source_line(d->src, loc.line, &text, &len))
 		return;
 	fputs("  ", d->out);
-	fwrite(text, 1, len, d->out);
+	/* control characters (a NUL, an escape sequence) are shown as spaces:
+	 * they would garble the terminal and shift nothing else */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		fputc((c < 0x20 && c != '\t') || c == 0x7f ? ' ' : c, d->out);
+	}
 	fputs("\n  ", d->out);
 
 	col = loc.col > 0 ? (size_t)loc.col : 1;

@@ -146,24 +146,26 @@ void diag_plain(struct diags *d, const char *fmt, ...)
 }
 
 /* Optimal string alignment distance: Levenshtein plus adjacent
- * transpositions, so "pritnf" is one edit from "printf". */
-static size_t edit_distance(const char *a, const char *b)
+ * transpositions, so "pritnf" is one edit from "printf".  Gives up with
+ * bound + 1 as soon as the distance must exceed bound: hints search all of
+ * kallsyms (a hundred thousand names), so most candidates are dismissed
+ * after a row or two. */
+#define EDIT_MAX 256
+static size_t edit_distance(const char *a, const char *b, size_t bound)
 {
 	size_t n = strlen(a), m = strlen(b);
-	size_t *base, *prev2, *prev, *cur, *tmp, r;
+	size_t rows[3][EDIT_MAX + 1], *prev2 = rows[0], *prev = rows[1], *cur = rows[2], *tmp;
 
-	if (n > 256 || m > 256) /* names, not essays */
+	if (n > EDIT_MAX || m > EDIT_MAX) /* names, not essays */
 		return (size_t)-1;
-	base = calloc(3 * (m + 1), sizeof(size_t));
-	if (!base)
-		return (size_t)-1;
-	prev2 = base;
-	prev = prev2 + (m + 1);
-	cur = prev + (m + 1);
+	if ((n > m ? n - m : m - n) > bound)
+		return bound + 1;
 	for (size_t j = 0; j <= m; j++)
 		prev[j] = j;
 	for (size_t i = 1; i <= n; i++) {
-		cur[0] = i;
+		size_t row_min;
+
+		cur[0] = row_min = i;
 		for (size_t j = 1; j <= m; j++) {
 			size_t cost = a[i - 1] != b[j - 1];
 			size_t v = prev[j] + 1;
@@ -176,15 +178,24 @@ static size_t edit_distance(const char *a, const char *b)
 			    a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < v)
 				v = prev2[j - 2] + 1;
 			cur[j] = v;
+			if (v < row_min)
+				row_min = v;
+		}
+		/* a transposition reaches back two rows: both must be over */
+		if (row_min > bound && i > 1) {
+			size_t prev_min = prev[0];
+			for (size_t j = 1; j <= m; j++)
+				if (prev[j] < prev_min)
+					prev_min = prev[j];
+			if (prev_min > bound)
+				return bound + 1;
 		}
 		tmp = prev2;
 		prev2 = prev;
 		prev = cur;
 		cur = tmp;
 	}
-	r = prev[m];
-	free(base);
-	return r;
+	return prev[m];
 }
 
 const char *diag_closest(const char *name, const char *const *candidates, int n)
@@ -203,7 +214,9 @@ const char *diag_closest(const char *name, const char *const *candidates, int n)
 
 		if (!candidates[i])
 			continue;
-		dist = edit_distance(name, candidates[i]);
+		/* only a distance within the limit, and at most the best so
+		 * far (ties matter), can change the answer */
+		dist = edit_distance(name, candidates[i], best_d < limit ? best_d : limit);
 		/* On a tie, a candidate the name is a prefix of wins: one who
 		 * typed "sys_enter_opena" meant sys_enter_openat, not _open. */
 		if (dist < best_d || (dist == best_d && best &&

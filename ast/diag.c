@@ -15,10 +15,7 @@
 
 void diag_init(struct diags *d, const struct diag_source *src, FILE *out)
 {
-	d->src = src;
-	d->out = out ? out : stderr;
-	d->errors = 0;
-	d->warnings = 0;
+	*d = (struct diags){.src = src, .out = out ? out : stderr};
 }
 
 /* The bytes of line `line` (1-based) of the source, without its newline. */

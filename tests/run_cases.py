@@ -13,7 +13,8 @@ line (for multi-line PROG and RUN).
   PROG text              run as  SONDE -e text
   RUN cmdline            run with /bin/sh -c (for script files, flags, stdin)
   AFTER cmdline          shell command started once the tracer has attached:
-                         after a stdout line beginning "Attaching " and a
+                         after a stdout line beginning "Attaching " (with
+                         -f json: '{"type": "attached_probes"') and a
                          settle delay (the line is printed just before the
                          probes attach)
   AFTER_DELAY secs       that settle delay (default 0.25)
@@ -310,7 +311,9 @@ class Reader(threading.Thread):
     def run(self):
         for raw in iter(self.pipe.readline, b""):
             self.chunks.append(raw)
-            if self.watch and raw.startswith(b"Attaching "):
+            # -f json announces the probes as an attached_probes record
+            if self.watch and (raw.startswith(b"Attaching ") or raw.startswith(
+                    b'{"type": "attached_probes"')):
                 self.attached.set()
         self.pipe.close()
 

@@ -54,7 +54,7 @@ static int kprobe_expand(struct probe_env *env, const struct ast_node *node, cha
 			 int nparts, struct attach_list *out)
 {
 	const struct probe_provider *p = probe_provider_find(parts[0]);
-	if (nparts != 2 && nparts != 3) {
+	if ((nparts != 2 && nparts != 3) || !*parts[nparts - 1] || (nparts == 3 && !*parts[1])) {
 		diag_error(env->diags, node->loc, "%s needs a function: %s:FUNCTION or %s:MODULE:FUNCTION",
 			   p->name, p->name, p->name);
 		return -1;

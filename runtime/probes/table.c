@@ -152,6 +152,32 @@ static void unknown_type(struct probe_env *env, const struct ast_node *node, con
 		diag_hint(env->diags, "did you mean %s?", best);
 }
 
+/* "interval:s:$1" without $1 on the command line would otherwise become
+ * "interval:s:" and get a confusing complaint about the empty part. */
+static bool positional_missing(struct probe_env *env, const struct ast_node *node,
+			       const char *text)
+{
+	bool quoted = false;
+	for (const char *p = text; *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (quoted && *p == '\\' && p[1])
+			p++;
+		else if (!quoted && *p == '$' && p[1] >= '0' && p[1] <= '9') {
+			char *end;
+			long i = strtol(p + 1, &end, 10);
+			if (i < 1 || i > env->npositional || !env->positional) {
+				diag_error(env->diags, node->loc,
+					   "positional parameter $%.*s is not given on the command line",
+					   (int)(end - p - 1), p + 1);
+				return true;
+			}
+			p = end - 1;
+		}
+	}
+	return false;
+}
+
 int probe_expand(struct probe_env *env, const struct ast_node *node, struct attach_list *out)
 {
 	const char *text = node && node->str ? node->str : "";
@@ -159,6 +185,8 @@ int probe_expand(struct probe_env *env, const struct ast_node *node, struct atta
 		diag_error(env->diags, node ? node->loc : (struct src_loc){0}, "empty attach point");
 		return -1;
 	}
+	if (positional_missing(env, node, text))
+		return -1;
 	char **parts;
 	int nparts = probe_split(env->arena, text, env->positional, env->npositional, &parts);
 	const struct probe_provider *p = probe_provider_find(parts[0]);

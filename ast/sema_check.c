@@ -148,6 +148,10 @@ static struct type *check_ident(struct sema *s, struct ast_node *n)
 		sema_error(s, n->loc, "the builtin '%s' is not supported yet", n->name);
 		return set(n, type_error(s->a));
 	}
+	if (stdlib_find(n->name, SL_FUNC) || stdlib_planned(n->name, SL_FUNC)) {
+		sema_error(s, n->loc, "%s is a function: call it, as in %s(...)", n->name, n->name);
+		return set(n, type_error(s->a));
+	}
 	sema_error(s, n->loc, "unknown identifier '%s'", n->name);
 	if (s->final) {
 		const char *names[256];
@@ -271,14 +275,16 @@ static struct type *check_lvalue_incdec(struct sema *s, struct ast_node *n)
 	}
 	if (target->kind == AST_MAP) {
 		check_map(s, target);
-		struct type *t = type_int(s->a, 8, true);
-		sema_map_set_value(s, target->map, t, n->loc);
-		set(target, target->map->value);
+		/* before the value is recorded: one error, not a type conflict too */
 		if (target->map->value && target->map->value->kind == TY_AGG) {
+			set(target, target->map->value);
 			sema_error(s, n->loc, "%s cannot be applied to an aggregation map",
 				   ast_op_str(n->op));
 			return set(n, type_error(s->a));
 		}
+		struct type *t = type_int(s->a, 8, true);
+		sema_map_set_value(s, target->map, t, n->loc);
+		set(target, target->map->value);
 		return set(n, t);
 	}
 	sema_error(s, n->loc, "%s needs a variable or a map", ast_op_str(n->op));

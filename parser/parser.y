@@ -84,6 +84,14 @@ void parse_error(struct parse_ctx *ctx, const YYLTYPE *l, const char *fmt, ...)
 
 static void yyerror(YYLTYPE *loc, struct parse_ctx *ctx, yyscan_t scanner, const char *msg);
 
+/* -N with N past 2^63 fits no integer type: it would wrap silently. */
+static void check_negative(struct parse_ctx *ctx, const struct ast_node *lit, const YYLTYPE *l)
+{
+	if (lit && lit->kind == AST_INT && lit->ival > (uint64_t)INT64_MAX + 1)
+		parse_error(ctx, l, "integer literal -%llu is out of range: the smallest is %lld",
+			    (unsigned long long)lit->ival, (long long)INT64_MIN);
+}
+
 static struct ast_node *mk(struct parse_ctx *ctx, enum ast_kind kind, const YYLTYPE *l)
 {
 	return ast_new(ctx->arena, kind, parse_src_loc(l));
@@ -562,7 +570,7 @@ expr
 	| expr '*' expr		{ $$ = mk_binary(ctx, OP_MUL, $1, $3, &@$); }
 	| expr '/' expr		{ $$ = mk_binary(ctx, OP_DIV, $1, $3, &@$); }
 	| expr '%' expr		{ $$ = mk_binary(ctx, OP_MOD, $1, $3, &@$); }
-	| '-' expr %prec UNARY	{ $$ = mk_unary(ctx, OP_NEG, $2, &@$); }
+	| '-' expr %prec UNARY	{ $$ = mk_unary(ctx, OP_NEG, $2, &@$); check_negative(ctx, $2, &@$); }
 	| '+' expr %prec UNARY	{ $$ = $2; }
 	| '!' expr %prec UNARY	{ $$ = mk_unary(ctx, OP_LNOT, $2, &@$); }
 	| '~' expr %prec UNARY	{ $$ = mk_unary(ctx, OP_BNOT, $2, &@$); }
@@ -947,6 +955,9 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, struct parse_ctx *ct
 			  open.first_line, open.first_column);
 	} else if (tok == YYTRANSLATE('}') && ctx->stray_brace) {
 		diag_hint(ctx->diags, "this '}' closes no block");
+	} else if (tok == YYSYMBOL_DOTDOT && !expression) {
+		diag_hint(ctx->diags, "a range start..end is written only in a for loop: "
+			  "for ($i : start..end)");
 	} else if (nshown == 1 && shown[0] == YYSYMBOL_ENDPRED) {
 		diag_hint(ctx->diags, "a predicate is /condition/ right before the probe's block "
 			  "{ ... }; inside it, '/' divides");

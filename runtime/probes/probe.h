@@ -155,6 +155,10 @@ extern const struct probe_provider probe_fexit;
 extern const struct probe_provider probe_rawtracepoint;
 extern const struct probe_provider probe_software;
 extern const struct probe_provider probe_hardware;
+/* not supported yet: runtime/probes/planned.c */
+extern const struct probe_provider probe_watchpoint;
+extern const struct probe_provider probe_asyncwatchpoint;
+extern const struct probe_provider probe_iter;
 
 /* Expands attach point text: splits at ':' (quotes respected), finds the
  * provider (by name or alias) and calls its expand. */

@@ -22,6 +22,9 @@ const struct probe_provider *const probe_providers[] = {
 	&probe_rawtracepoint,
 	&probe_software,
 	&probe_hardware,
+	&probe_watchpoint,
+	&probe_asyncwatchpoint,
+	&probe_iter,
 };
 const int probe_provider_count = sizeof(probe_providers) / sizeof(probe_providers[0]);
 

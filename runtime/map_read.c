@@ -229,10 +229,24 @@ int map_clear(const struct sema_map *m, int fd, int ncpus, bool zero)
 		}
 		goto out;
 	}
-	/* Deleting while iterating restarts the walk: take the first key each time. */
-	while (bpf_map_get_next_key(fd, NULL, next) == 0)
-		if (bpf_map_delete_elem(fd, next))
-			break;
+	/* The keys first, then the deletes: deleting while walking restarts the
+	 * walk, and a probe that keeps adding keys (one on raw_syscalls sees
+	 * these very bpf() calls) would keep that loop going forever.  Keys
+	 * added meanwhile stay, as with bpftrace's clear(). */
+	size_t cap = l->max_entries ? l->max_entries : 4096, n = 0;
+	uint8_t *keys = malloc(cap * l->key_size);
+	if (!keys) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	void *prev = NULL;
+	while (n < cap && bpf_map_get_next_key(fd, prev, keys + n * l->key_size) == 0) {
+		prev = keys + n * l->key_size;
+		n++;
+	}
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, keys + i * l->key_size);
+	free(keys);
 out:
 	free(key);
 	free(next);

@@ -279,6 +279,7 @@ struct sema_program *sema_run(struct arena *a, struct diags *d, struct ast_node 
 	struct sema s = {.a = a, .d = d, .opts = opts ? opts : &no_opts};
 	s.sp = arena_alloc(a, sizeof(*s.sp));
 	s.sp->ast = program;
+	s.sp->src = d->src;
 	s.sp->arena = a;
 	s.sp->strlen = 64;
 	s.sp->positional = s.opts->positional;

@@ -98,6 +98,12 @@ struct sema_program {
 	uint32_t strlen;	/* default string size (bpftrace: 64) */
 	uint32_t max_map_keys;	/* hash map size (bpftrace: 4096) */
 	bool needs_ringbuf;
+	/* for reporting a verifier rejection at its script line and column:
+	 * the script, and the object codegen made of it (owned by the caller
+	 * of codegen_emit) */
+	const struct diag_source *src;
+	const void *elf;
+	size_t elf_len;
 };
 
 struct sema_opts {

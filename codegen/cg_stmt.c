@@ -63,13 +63,16 @@ static void jump(struct codegen *cg, LLVMBasicBlockRef to)
 	LLVMPositionBuilderAtEnd(cg->b, cg_block(cg, "after_jump"));
 }
 
-static void loop_body(struct codegen *cg, struct ast_node *body, LLVMBasicBlockRef cont,
+static void loop_body(struct codegen *cg, struct ast_node *loop, LLVMBasicBlockRef cont,
 		      LLVMBasicBlockRef brk)
 {
 	struct cg_loop frame = {cont, brk, cg->loop};
 	cg->loop = &frame;
-	block(cg, body);
+	block(cg, loop->body);
 	cg->loop = frame.outer;
+	/* the back edge is the loop's, not its last statement's: a verifier
+	 * complaint about the loop points at the loop */
+	cg_set_loc(cg, loop->loc);
 	if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(cg->b)))
 		LLVMBuildBr(cg->b, cont);
 }
@@ -82,7 +85,7 @@ static void while_loop(struct codegen *cg, struct ast_node *n)
 	LLVMPositionBuilderAtEnd(cg->b, cond);
 	LLVMBuildCondBr(cg->b, truth(cg, n->cond), body, end);
 	LLVMPositionBuilderAtEnd(cg->b, body);
-	loop_body(cg, n->body, cond, end);
+	loop_body(cg, n, cond, end);
 	LLVMPositionBuilderAtEnd(cg->b, end);
 }
 
@@ -100,7 +103,7 @@ static void for_range(struct codegen *cg, struct ast_node *n)
 					LLVMBuildLoad2(cg->b, cg->i64, hi, ""), "");
 	LLVMBuildCondBr(cg->b, lt, body, end);
 	LLVMPositionBuilderAtEnd(cg->b, body);
-	loop_body(cg, n->body, next, end);
+	loop_body(cg, n, next, end);
 	LLVMPositionBuilderAtEnd(cg->b, next);
 	LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, LLVMBuildLoad2(cg->b, cg->i64, i, ""),
 					   cg_const(cg, 1), ""), i);

@@ -240,6 +240,10 @@ int codegen_emit(struct sema_program *sp, struct diags *d, const struct codegen_
 	}
 	if (!rc)
 		rc = optimise_and_emit(&cg, tm, opts ? opts->opt_level : 2, elf, len);
+	if (!rc) {
+		sp->elf = *elf;
+		sp->elf_len = *len;
+	}
 	free(cg.map_globals);
 	LLVMDisposeDIBuilder(cg.di);
 	LLVMDisposeBuilder(cg.b);

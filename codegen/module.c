@@ -191,15 +191,51 @@ static int optimise_and_emit(struct codegen *cg, LLVMTargetMachineRef tm, int le
 	return *elf ? 0 : -1;
 }
 
+/* LLVM's errors (the BPF back end's "stack limit exceeded") go to sonde's
+ * diagnostics: LLVM's default handler prints them and calls exit(). */
+struct llvm_diag_ctx {
+	struct diags *d;
+	const struct sema_program *sp;
+	bool failed;
+};
+
+static void on_llvm_diag(LLVMDiagnosticInfoRef di, void *opaque)
+{
+	struct llvm_diag_ctx *c = opaque;
+	if (LLVMGetDiagInfoSeverity(di) != LLVMDSError || c->failed)
+		return;	/* the first error says it; the back end repeats itself */
+	char *msg = LLVMGetDiagInfoDescription(di);
+	c->failed = true;
+	/* "FILE:LINE:COL: in function prog_N ...": the probe of prog_N (the
+	 * line and column are only the last debug location LLVM saw) */
+	const char *fn = msg ? strstr(msg, "in function prog_") : NULL;
+	int idx = fn ? atoi(fn + strlen("in function prog_")) : -1;
+	const struct sema_prog *p = idx >= 0 && idx < c->sp->nprogs ? c->sp->progs[idx] : NULL;
+	struct src_loc loc = p ? p->probe->loc : (struct src_loc){0};
+	loc.end_line = loc.line;	/* the caret under the probe, not all of it */
+	loc.end_col = loc.col;
+	if (msg && strstr(msg, "stack limit")) {
+		diag_error(c->d, loc, "the program of %s needs more than the 512 bytes of stack "
+			   "a BPF program has", p ? p->aps[0]->name : "this probe");
+		diag_hint(c->d, "strings and tuples are built on the stack: use shorter string "
+			  "literals and fewer string keys in it, or a smaller config strlen");
+	} else {
+		diag_error(c->d, loc, "internal error: BPF code generation: %s", msg ? msg : "");
+	}
+	LLVMDisposeMessage(msg);
+}
+
 int codegen_emit(struct sema_program *sp, struct diags *d, const struct codegen_opts *opts,
 		 void **elf, size_t *len)
 {
+	struct llvm_diag_ctx llvm_diag = {.d = d, .sp = sp};
 	target_init();
 	LLVMTargetMachineRef tm = target_machine(d);
 	if (!tm)
 		return -1;
 	struct codegen cg = {.sp = sp, .arena = sp->arena, .diags = d};
 	cg.ctx = LLVMContextCreate();
+	LLVMContextSetDiagnosticHandler(cg.ctx, on_llvm_diag, &llvm_diag);
 	cg.mod = LLVMModuleCreateWithNameInContext("sonde", cg.ctx);
 	LLVMSetTarget(cg.mod, "bpfel");
 	LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
@@ -240,6 +276,12 @@ int codegen_emit(struct sema_program *sp, struct diags *d, const struct codegen_
 	}
 	if (!rc)
 		rc = optimise_and_emit(&cg, tm, opts ? opts->opt_level : 2, elf, len);
+	if (!rc && llvm_diag.failed) {
+		free(*elf);
+		*elf = NULL;
+		*len = 0;
+		rc = -1;
+	}
 	if (!rc) {
 		sp->elf = *elf;
 		sp->elf_len = *len;

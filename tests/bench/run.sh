@@ -202,6 +202,12 @@ if [ ${#names[@]} = 0 ]; then
 fi
 
 declare -A wall rss ev_count ev_empty wide
+# per-event rows: label -> program on sys_enter_getppid (issue 6's table)
+ev_labels=("@ = count()" "@[pid] = count()" "@[comm] = count()" "@[tid, comm] = count()"
+	"@ = hist(x)" "@ = lhist(x, 0, 1000, 10)" "@ = avg(x)")
+ev_progs=("@ = count();" "@[pid] = count();" "@[comm] = count();" "@[tid, comm] = count();"
+	"@ = hist(nsecs & 0xffff);" "@ = lhist(nsecs % 1000, 0, 1000, 10);" "@ = avg(nsecs & 0xffff);")
+declare -A ev_more
 for n in "${names[@]}"; do
 	if [ "$n" = sonde ]; then t=$sonde; else t=$bpftrace; fi
 	echo "measuring $n ($t)..." >&2
@@ -216,6 +222,12 @@ for n in "${names[@]}"; do
 	wide[$n]=$(wide_wildcard "$t") || { wide[$n]=-; echo "  $n: syscall wildcard run failed: $(head -c 300 "$tmp/err")" >&2; }
 	r=$(per_event "$t" 'tracepoint:syscalls:sys_enter_getppid { @[comm] = count(); }') &&
 		ev_count[$n]=${r%% *} || { ev_count[$n]=-; echo "  $n: @[comm] = count() run failed: $(head -c 300 "$tmp/err")" >&2; }
+	if [ "${BENCH_ALL_EVENTS:-1}" = 1 ]; then
+		for k in "${!ev_progs[@]}"; do
+			r=$(per_event "$t" "tracepoint:syscalls:sys_enter_getppid { ${ev_progs[$k]} }") &&
+				ev_more[$n,$k]=${r%% *} || ev_more[$n,$k]=-
+		done
+	fi
 	r=$(per_event "$t" 'tracepoint:syscalls:sys_enter_getppid { }') &&
 		ev_empty[$n]=${r%% *} || { ev_empty[$n]=-; echo "  $n: empty program run failed: $(head -c 300 "$tmp/err")" >&2; }
 done
@@ -242,5 +254,12 @@ row_fmt "BEGIN { exit(); }: peak RSS, median" rss MB
 row_fmt "sys_enter_* @[probe] = count(), BEGIN exit" wide s
 row_fmt "sys_enter_getppid @[comm] = count(): BPF" ev_count ns/ev
 row_fmt "sys_enter_getppid { } (floor): BPF" ev_empty ns/ev
+if [ "${BENCH_ALL_EVENTS:-1}" = 1 ]; then
+	for k in "${!ev_progs[@]}"; do
+		declare -A one=([sonde]=${ev_more[sonde,$k]:--} [bpftrace]=${ev_more[bpftrace,$k]:--})
+		row_fmt "getppid ${ev_labels[$k]}: BPF" one ns/ev
+		unset one
+	done
+fi
 echo
 echo "ratio = sonde / bpftrace: below 1.00x, sonde is faster or smaller."

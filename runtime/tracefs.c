@@ -42,6 +42,15 @@ const char *tracefs_root(void)
 	tracefs_tried = true;
 	if (has_events_dir(TRACEFS_PATH))
 		return tracefs_dir = TRACEFS_PATH;
+	/* Mounted but closed to us (mode 0700): not being root is the fault,
+	 * and mounting would fail for the same reason. */
+	char events[256];
+	snprintf(events, sizeof(events), "%s/events", TRACEFS_PATH);
+	if (access(events, F_OK) && errno == EACCES) {
+		snprintf(tracefs_err, sizeof(tracefs_err),
+			 "reading tracefs (" TRACEFS_PATH ") needs root: run sonde with sudo");
+		return NULL;
+	}
 	/* Not mounted: mount it ourselves, as bpftrace users expect it to be
 	 * there.  Then the older debugfs location, which automounts tracefs. */
 	int err = 0;

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Runs a tracer and checks that it leaves no BPF object behind.
+
+    tests/bpf_leftovers.py [--signal SIG]... [--delay SECS] -- CMD ARGS...
+
+Runs CMD (no shell), passing its stdout and stderr through.  With --signal,
+once CMD prints a line starting "Attaching " and DELAY seconds (default 0.5)
+have passed, sends each SIG in turn (INT, TERM, HUP, USR1, ...), DELAY apart.
+
+While CMD runs, the BPF programs, maps and links it holds are read from
+/proc/PID/fdinfo (prog_id:, map_id:, link_id:) every few milliseconds.
+After it exits, each of them must be gone from the kernel (bpftool prog /
+map / link show id N), and tracefs' kprobe_events and uprobe_events must
+hold no event libbpf made for that pid (libbpf_PID_...).  The kernel frees
+objects a little after the last file descriptor closes: each gets 3 s.
+
+Last lines: "exit status N" (CMD's), then "leftovers: none (P programs,
+M maps, L links seen)" or one "LEFTOVER: ..." line per object left.  Exits
+with 0 when nothing was left, 1 otherwise (CMD's own status is only printed,
+for the case to check).  Needs root, as the tracer does.
+"""
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+KINDS = {"prog_id": "prog", "map_id": "map", "link_id": "link"}
+TRACEFS = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"]
+
+
+def held_ids(pid, seen):
+    """Adds the BPF object ids pid holds to seen (kind -> set of ids)."""
+    fddir = f"/proc/{pid}/fdinfo"
+    try:
+        fds = os.listdir(fddir)
+    except OSError:
+        return
+    for fd in fds:
+        try:
+            with open(f"{fddir}/{fd}") as f:
+                text = f.read()
+        except OSError:
+            continue
+        for key, kind in KINDS.items():
+            m = re.search(rf"^{key}:\s*(\d+)", text, re.M)
+            if m:
+                seen[kind].add(int(m.group(1)))
+
+
+def exists(kind, ident):
+    r = subprocess.run(["bpftool", kind, "show", "id", str(ident)],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return r.returncode == 0, r.stdout.strip().splitlines()[0] if r.stdout.strip() else ""
+
+
+def probe_events(pid):
+    left = []
+    for root in TRACEFS:
+        for name in ("kprobe_events", "uprobe_events"):
+            try:
+                with open(f"{root}/{name}") as f:
+                    for line in f:
+                        if f"libbpf_{pid}_" in line:
+                            left.append(f"{name}: {line.strip()}")
+            except OSError:
+                pass
+        if left:
+            break
+    return left
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--signal", action="append", default=[])
+    ap.add_argument("--delay", type=float, default=0.5)
+    ap.add_argument("cmd", nargs=argparse.REMAINDER)
+    args = ap.parse_args()
+    cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+    if not cmd:
+        ap.error("no command")
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, bufsize=1)
+    seen = {"prog": set(), "map": set(), "link": set()}
+    attached = threading.Event()
+
+    def pump():
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            if line.startswith("Attaching "):
+                attached.set()
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+
+    def signaller():
+        if not attached.wait(30):
+            return
+        for name in args.signal:
+            time.sleep(args.delay)
+            if proc.poll() is not None:
+                return
+            sig = getattr(signal, "SIG" + name.upper().removeprefix("SIG"))
+            print(f"-- sending SIG{name.upper().removeprefix('SIG')}", flush=True)
+            proc.send_signal(sig)
+
+    if args.signal:
+        threading.Thread(target=signaller, daemon=True).start()
+    while proc.poll() is None:
+        held_ids(proc.pid, seen)
+        time.sleep(0.005)
+    reader.join(5)
+    print(f"exit status {proc.returncode}", flush=True)
+
+    left = []
+    for kind, ids in seen.items():
+        for ident in sorted(ids):
+            deadline = time.monotonic() + 3
+            while True:
+                there, desc = exists(kind, ident)
+                if not there or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            if there:
+                left.append(f"{kind} {ident}: {desc}")
+    left += probe_events(proc.pid)
+    if left:
+        for item in left:
+            print(f"LEFTOVER: {item}")
+        return 1
+    print(f"leftovers: none ({len(seen['prog'])} programs, {len(seen['map'])} maps, "
+          f"{len(seen['link'])} links seen)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -25,6 +25,8 @@ const struct probe_provider *const probe_providers[] = {
 	&probe_watchpoint,
 	&probe_asyncwatchpoint,
 	&probe_iter,
+	&probe_uprobe, &probe_uretprobe,
+	&probe_usdt,
 };
 const int probe_provider_count = sizeof(probe_providers) / sizeof(probe_providers[0]);
 

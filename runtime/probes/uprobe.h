@@ -1,0 +1,35 @@
+/* What the user-space providers (uprobe.c, usdt.c) share: finding the
+ * target binary, x86-64 registers in struct pt_regs, comparing contexts,
+ * attaching a program at a file offset. */
+#ifndef SONDE_PROBES_UPROBE_H
+#define SONDE_PROBES_UPROBE_H
+
+#include "runtime/elf_symbols.h"
+#include "runtime/probes/probe.h"
+
+/* Resolves the target part of "uprobe:TARGET:..." (a path, a library name,
+ * a program in PATH) and reads it.  On error reports at the attach point,
+ * naming the probe type, and returns NULL. */
+const struct elf_file *uprobe_target(struct probe_env *env, const struct ast_node *node,
+				     const char *type, const char *target, char **path);
+
+/* The byte offset in struct pt_regs of an x86-64 register named as in
+ * AT&T assembly without the '%' ("rax", "eax", "ax", "al", "ah", "r8d"),
+ * with +1 for the high-byte registers; -1 when there is no such register. */
+int uprobe_reg_offset(const char *name);
+
+/* Same fields (names, types, reads): programs can be shared. */
+bool uprobe_fields_equal(const struct attach_point *x, const struct attach_point *y);
+
+/* Attaches lp->prog at the file offset of path (all processes), with the
+ * attach point's index as BPF cookie, appending the link to lp->links.
+ * ref_ctr_offset: file offset of a USDT semaphore, 0 for none. */
+int uprobe_attach_at(struct loaded_probe *lp, const char *path, uint64_t offset, bool retprobe,
+		     uint64_t ref_ctr_offset);
+
+bool uprobe_has_wildcard(const char *s);
+/* The ELF files matching a glob ("/usr/bin/python3*"), arena-allocated
+ * in *paths.  Returns their count. */
+int uprobe_glob(struct arena *a, const char *pattern, char ***paths);
+
+#endif

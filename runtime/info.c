@@ -228,7 +228,7 @@ out:
 static void probe_types(FILE *f)
 {
 	static const struct {
-		const char *type, *program;
+		const char *type, *program;	/* NULL: nothing sure to exist to try it on */
 	} checks[] = {
 		{"BEGIN", "BEGIN { }"},
 		{"END", "END { }"},
@@ -240,7 +240,8 @@ static void probe_types(FILE *f)
 		{"fexit", "fexit:vfs_read { }"},
 		{"uprobe", "uprobe:/proc/self/exe:main { }"},
 		{"uretprobe", "uretprobe:/proc/self/exe:main { }"},
-		{"usdt", NULL},
+		/* sonde links libstdc++ (LLVM), whose builds carry USDT notes */
+		{"usdt", "usdt:libstdc++:libstdcxx:throw { }"},
 		{"profile", "profile:hz:99 { }"},
 		{"interval", "interval:s:1 { }"},
 		{"software", "software:cpu-clock:1000000 { }"},
@@ -251,8 +252,13 @@ static void probe_types(FILE *f)
 
 	fprintf(f, "\nProbe types (a program compiled, loaded and attached here)\n");
 	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
-		if (!checks[i].program || !probe_provider_find(checks[i].type)) {
+		if (!probe_provider_find(checks[i].type)) {
 			fprintf(f, "  %s: no: not in sonde yet\n", checks[i].type);
+			continue;
+		}
+		if (!checks[i].program) {
+			fprintf(f, "  %s: not checked: no binary here is sure to have a probe of "
+				   "this kind to try (usdt attaches as uprobe does)\n", checks[i].type);
 			continue;
 		}
 		if (try_program(checks[i].program, why, sizeof(why)))

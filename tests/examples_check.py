@@ -6,6 +6,7 @@
   - its header: a "#!/usr/bin/env sonde" line, then comments that say what
     it shows, "How to read it:" and "Example output";
   - it passes `sonde --dry-run` (compiled and loaded into the kernel,
+    with the arguments of its "// Test arguments:" header line if any,
     nothing attached), unless it uses a probe type `sonde --info` says this
     machine cannot attach, and the kernel refuses to load it for that reason
     (fentry without BPF trampolines): then it is a SKIP, said why;
@@ -88,7 +89,11 @@ def main():
                 why.append("header lacks %r" % want)
         types = {ALIASES.get(t, t) for t in probe_types(text)}
         missing = sorted(t for t in types if not attachable.get(t, (True, ""))[0])
-        r = subprocess.run([sonde, "--dry-run", path], stdout=subprocess.PIPE,
+        # "// Test arguments: A B" in the header: the positional parameters
+        # an example needs ($1 and $2 in its attach points)
+        m = re.search(r"^// Test arguments: (.*)$", text, re.M)
+        args = m.group(1).split() if m else []
+        r = subprocess.run([sonde, "--dry-run", path] + args, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True, timeout=120)
         dry = "ok"
         if r.returncode != 0:

@@ -22,6 +22,7 @@
 
 struct metrics {
 	struct runtime *rt;
+	char ***labels;		/* by map id: a label name per key part, or NULL */
 	int listen_fd;
 	int wake[2];		/* written to stop the thread */
 	pthread_t thread;
@@ -62,13 +63,15 @@ struct scratch {
 	FILE *f;
 	char *buf;
 	size_t size;
+	char *const *names;	/* label names of the map being written, or NULL */
 };
 
-/* {key="..."} or {key0="...",key1="..."}; extra (e.g. le="3") goes last. */
+/* {comm="..."} or {key0="...",key1="..."}; extra (e.g. le="3") goes last. */
 static void labels(FILE *f, struct runtime *rt, const struct map_view *m, const uint8_t *key,
 		   struct scratch *s, const char *extra)
 {
 	const struct type *k = m->key;
+	char *const *names = s->names;
 	struct output tmp = rt->out;
 	int n = 0;
 
@@ -86,7 +89,9 @@ static void labels(FILE *f, struct runtime *rt, const struct map_view *m, const 
 				map_value_text(&tmp, k, key, 1, true);
 			fflush(s->f);
 			size_t len = (size_t)ftello(s->f);
-			if (nf == 1)
+			if (names && names[i])
+				fprintf(f, "%s%s=\"", i ? "," : "", names[i]);
+			else if (nf == 1)
 				fputs("key=\"", f);
 			else
 				fprintf(f, "%skey%d=\"", i ? "," : "", i);
@@ -211,19 +216,118 @@ static void one_map(FILE *f, struct runtime *rt, const struct sema_map *sm, stru
 	map_snapshot_free(&snap);
 }
 
-void metrics_write(struct runtime *rt, FILE *f)
+static void metrics_write_named(struct runtime *rt, FILE *f, char ***names)
 {
 	struct scratch s = {0};
 	s.f = open_memstream(&s.buf, &s.size);
 	if (!s.f)
 		return;
-	for (int i = 0; i < rt->sp->nmaps; i++)
+	for (int i = 0; i < rt->sp->nmaps; i++) {
+		s.names = names ? names[rt->sp->maps[i]->id] : NULL;
 		one_map(f, rt, rt->sp->maps[i], &s);
+	}
 	fputs("# HELP sonde_lost_events_total Events lost because the ring buffer was full\n"
 	      "# TYPE sonde_lost_events_total counter\n", f);
 	fprintf(f, "sonde_lost_events_total %" PRIu64 "\n", runtime_lost_total(rt));
 	fclose(s.f);
 	free(s.buf);
+}
+
+void metrics_write(struct runtime *rt, FILE *f)
+{
+	metrics_write_named(rt, f, NULL);
+}
+
+/* --- label names ------------------------------------------------------------ */
+
+/* What a key expression is called: comm, pid, $fd -> fd, args.filename ->
+ * filename, str(args.filename) -> filename; NULL when it has no name. */
+static const char *key_name(const struct ast_node *e)
+{
+	switch (e->kind) {
+	case AST_IDENT:
+	case AST_VAR:
+	case AST_FIELD:
+		return e->name;
+	case AST_CALL:
+		if (e->name && !strcmp(e->name, "str") && e->list.len >= 1)
+			return key_name(e->list.items[0]);
+		return NULL;
+	default:
+		return NULL;
+	}
+}
+
+static bool label_ok(const char *n)
+{
+	if (!n || !*n || !strncmp(n, "__", 2) || !strcmp(n, "le") || !strcmp(n, "quantile") ||
+	    !strcmp(n, "job") || !strcmp(n, "instance"))
+		return false;
+	if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || *n == '_'))
+		return false;
+	for (; *n; n++)
+		if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') ||
+		      (*n >= '0' && *n <= '9') || *n == '_'))
+			return false;
+	return true;
+}
+
+struct naming {
+	struct runtime *rt;
+	char ***names;
+};
+
+/* The first keyed use of each map names its labels; if any part has no
+ * usable name, or two parts share one, the map keeps key/keyN. */
+static bool name_visit(struct ast_node *n, void *ctx)
+{
+	struct naming *nm = ctx;
+	if (n->kind != AST_MAP || !n->map || !n->list.len || !n->map->key)
+		return true;
+	int id = n->map->id;
+	if (id < 0 || id >= nm->rt->sp->nmaps || nm->names[id])
+		return true;
+	const struct type *k = n->map->key;
+	int nf = k->kind == TY_TUPLE ? k->nfields : 1;
+	char **names = calloc((size_t)nf + 1, sizeof(*names));
+	if (!names)
+		return true;
+	nm->names[id] = names;
+	if (n->list.len != nf)
+		return true;
+	for (int i = 0; i < nf; i++) {
+		const char *kn = key_name(n->list.items[i]);
+		for (int j = 0; kn && j < i; j++)
+			if (names[j] && !strcmp(names[j], kn))
+				kn = NULL;
+		if (!label_ok(kn)) {
+			for (int j = 0; j < i; j++) {
+				free(names[j]);
+				names[j] = NULL;
+			}
+			return true;
+		}
+		names[i] = strdup(kn);
+	}
+	return true;
+}
+
+static char ***label_names(struct runtime *rt)
+{
+	struct naming nm = {rt, calloc((size_t)rt->sp->nmaps + 1, sizeof(char **))};
+	if (nm.names && rt->sp->ast)
+		ast_walk(rt->sp->ast, name_visit, &nm);
+	return nm.names;
+}
+
+static void label_names_free(struct runtime *rt, char ***names)
+{
+	for (int i = 0; names && i < rt->sp->nmaps; i++) {
+		for (int j = 0; names[i] && names[i][j]; j++)
+			free(names[i][j]);
+		free(names[i]);
+	}
+	free(names);
 }
 
 /* --- HTTP ----------------------------------------------------------------- */
@@ -285,7 +389,7 @@ static void serve(struct metrics *m, int fd)
 		FILE *f = open_memstream(&body, &len);
 		if (!f)
 			return;
-		metrics_write(m->rt, f);
+		metrics_write_named(m->rt, f, m->labels);
 		fclose(f);
 		respond(fd, "200 OK", "text/plain; version=0.0.4; charset=utf-8", body, len, head);
 		free(body);
@@ -388,11 +492,13 @@ struct metrics *metrics_start(struct runtime *rt, const char *addr)
 	}
 	m->rt = rt;
 	m->listen_fd = fd;
+	m->labels = label_names(rt);
 	if (pthread_create(&m->thread, NULL, metrics_thread, m)) {
 		fprintf(stderr, "sonde: --metrics: cannot start its thread\n");
 		close(fd);
 		close(m->wake[0]);
 		close(m->wake[1]);
+		label_names_free(rt, m->labels);
 		free(m);
 		return NULL;
 	}
@@ -410,5 +516,6 @@ void metrics_stop(struct metrics *m)
 	close(m->wake[0]);
 	close(m->wake[1]);
 	close(m->listen_fd);
+	label_names_free(m->rt, m->labels);
 	free(m);
 }

@@ -11,8 +11,11 @@
  *   lost events         counter  sonde_lost_events_total
  *
  * NAME is the map's name without '@' ("map" for @), characters outside
- * [a-zA-Z0-9_] as '_'.  A single key is the label "key", several keys are
- * "key0", "key1", ...; strings and other values as their text form.
+ * [a-zA-Z0-9_] as '_'.  Key parts become labels named after the key
+ * expressions of the map's first keyed use when each is a builtin, a
+ * variable or a field (@[comm, $fd] -> comm="...",fd="..."), else "key"
+ * for a single key, "key0", "key1", ... for several; values are their
+ * text form.
  * Maps whose values are strings or tuples are not exported. */
 #ifndef SONDE_METRICS_H
 #define SONDE_METRICS_H

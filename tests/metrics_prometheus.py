@@ -111,7 +111,7 @@ def main():
         text = wait_until("the endpoint", lambda: get(
             "http://127.0.0.1:%d/metrics" % mport), 10)
         for want in ("# TYPE sonde_calls_total counter", "sonde_calls_total 42",
-                     'sonde_by_comm_total{key="getppid_loop"} 42',
+                     'sonde_by_comm_total{comm="getppid_loop"} 42',
                      "# TYPE sonde_h histogram", 'sonde_h_bucket{le="7"} 42',
                      'sonde_h_bucket{le="+Inf"} 42', "sonde_h_count 42",
                      "sonde_lost_events_total 0"):
@@ -140,10 +140,10 @@ def main():
         v = wait_until("a scrape of sonde_calls_total",
                        lambda: value_of("sonde_calls_total") == 42 and 42, 60)
         print("ok: PromQL sonde_calls_total = %g" % v)
-        v = value_of('sonde_by_comm_total{key="getppid_loop",job="sonde"}')
+        v = value_of('sonde_by_comm_total{comm="getppid_loop",job="sonde"}')
         if v != 42:
-            raise RuntimeError("sonde_by_comm_total{key=getppid_loop} is %r" % v)
-        print("ok: PromQL sonde_by_comm_total{key=\"getppid_loop\"} = %g" % v)
+            raise RuntimeError("sonde_by_comm_total{comm=getppid_loop} is %r" % v)
+        print("ok: PromQL sonde_by_comm_total{comm=\"getppid_loop\"} = %g" % v)
         v = value_of("sonde_h_count")
         if v != 42:
             raise RuntimeError("sonde_h_count is %r" % v)

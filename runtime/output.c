@@ -210,6 +210,10 @@ void output_event_begin(struct output *o, const char *fn_name)
 	for (size_t i = 0; i < sizeof(text_events) / sizeof(text_events[0]); i++)
 		if (!strcmp(fn_name, text_events[i].fn))
 			o->capture_type = text_events[i].type;
+	/* the live view keeps whatever events write (print() too) off the
+	 * screen it redraws */
+	if (o->text_hook && o->format == OUTPUT_TEXT)
+		o->capture_type = "text";
 	if (!o->capture_type)
 		return;
 	if (!o->capture) {

@@ -43,12 +43,15 @@ struct map_view {
  * ("\n\n" for avg and stats), as in bpftrace (m->n == 0 tells the caller,
  * should it want to skip empty maps).  Keys are compared as raw bytes for
  * hist/lhist/avg/stats ordering: padding and string tails must be zero.
- * See the top of map_print.c for what the caller prints around maps. */
+ * See the top of map_print.c for what the caller prints around maps.
+ * With o->format OUTPUT_JSON: one {"type": "map"|"hist"|"stats", ...} line
+ * instead, nothing for an empty map (runtime/map_json.c). */
 void map_print(struct output *o, struct map_view *m, uint32_t top, uint64_t div);
 
 /* One value of type t (not an aggregation) as bpftrace prints it: in a map
  * line, in print(value), inside tuples.  No newline: print(value) adds it.
- * TY_PROBE values are looked up in o->probe_names. */
+ * TY_PROBE values are looked up in o->probe_names.  With OUTPUT_JSON: the
+ * whole {"type": "value", "data": ...} record, still without the newline. */
 void value_print(struct output *o, const struct type *t, const uint8_t *data);
 
 #endif

@@ -30,6 +30,9 @@ static int passed, failed;
 		}                                                                        \
 	} while (0)
 
+/* A regular file that is not ELF. */
+static char text_file[] = "/tmp/sonde-test-elf-XXXXXX";
+
 static char *prog(const char *dir, const char *name)
 {
 	char *p;
@@ -102,7 +105,7 @@ static void test_symbols(const char *dir)
 	}
 
 	errno = 0;
-	CHECK(!elf_file_get("/etc/hostname") && errno == ENOEXEC, "not ELF: errno %d", errno);
+	CHECK(!elf_file_get(text_file) && errno == ENOEXEC, "not ELF: errno %d", errno);
 	errno = 0;
 	CHECK(!elf_file_get("/no/such/file") && errno == ENOENT, "missing: errno %d", errno);
 
@@ -189,7 +192,7 @@ static void test_dwarf(const char *dir)
 	s = elf_file_symbol(f, "uprobe_offs");
 	n = s ? dwarf_func_params(&a, path, NULL, s->name, s->addr, &ps) : 0;
 	CHECK(n == -ENOENT, "assembly function without DWARF: %d", n);
-	n = dwarf_func_params(&a, "/etc/hostname", NULL, "x", 0, &ps);
+	n = dwarf_func_params(&a, text_file, NULL, "x", 0, &ps);
 	CHECK(n == -ENODATA, "no debug info: %d", n);
 	arena_free(&a);
 	free(path);
@@ -216,6 +219,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: test_elf_symbols PROGS_DIR\n");
 		return 2;
 	}
+	int fd = mkstemp(text_file);
+	if (fd < 0 || write(fd, "not an ELF file\n", 16) != 16) {
+		perror("test_elf_symbols: temporary file");
+		return 1;
+	}
+	close(fd);
 	test_resolve();
 	test_symbols(argv[1]);
 	test_notes(argv[1]);
@@ -223,6 +232,7 @@ int main(int argc, char **argv)
 	test_regs();
 	elf_cache_clear();
 	dwarf_args_cache_clear();
+	unlink(text_file);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -122,6 +122,19 @@ struct sema_program *sema_run(struct arena *a, struct diags *d, struct ast_node 
  * this before emitting each such program. */
 void sema_annotate_prog(struct sema_program *sp, struct sema_prog *p);
 
+/* AST_FIELD on a struct or union from BTF (not args.x): where the field
+ * is, for code generation. */
+struct sema_member {
+	uint32_t bit_offset;	/* from the start of the record */
+	uint32_t bitfield_size;	/* 0: not a bitfield */
+	bool deref;		/* the operand is a pointer to the record */
+	bool user;		/* the record is in user memory */
+};
+
+/* Whether n's value lives in kernel or user memory and is read from its
+ * address: a BTF field, *p, a[i] through a pointer or such an array. */
+bool sema_in_memory(const struct ast_node *n);
+
 /* ----- used by stdlib entries' check hooks ----- */
 struct sema;
 struct type *sema_check_expr(struct sema *s, struct ast_node *e);
@@ -134,10 +147,16 @@ struct sema_event *sema_add_event(struct sema *s, const struct stdlib_fn *fn, st
 struct sema_prog *sema_current_prog(struct sema *s);
 const struct sema_program *sema_program(struct sema *s);
 bool sema_final(struct sema *s);
+/* A hint under the error just reported (final pass only). */
+void sema_hint(struct sema *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "<what> is not supported yet" at loc. */
 void sema_unsupported(struct sema *s, struct src_loc loc, const char *what);	/* errors are reported only in the final pass */
 /* Integer value of a constant expression (literal, positional, -literal). */
 bool sema_const_int(struct sema *s, struct ast_node *e, int64_t *out);
+/* The type a typespec names (casts, sizeof, offsetof): C integer names,
+ * bool, void *, struct/union/enum from kernel BTF, pointers, arrays.
+ * NULL after an error at loc (unknown names get a closest-name hint). */
+struct type *sema_typespec(struct sema *s, const struct ast_typespec *ts, struct src_loc loc);
 /* The layout a value takes in a map, an event or a key: ints widen to 64 bits. */
 struct type *sema_storage_type(struct arena *a, struct type *t);
 

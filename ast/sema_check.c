@@ -24,6 +24,22 @@ static bool is_err(const struct type *t)
 	return !t || t->kind == TY_ERROR || t->kind == TY_NONE;
 }
 
+static bool is_ptr(const struct type *t)
+{
+	return t && t->kind == TY_PTR;
+}
+
+/* A struct or union value lives in kernel memory and is read field by
+ * field; it cannot be copied out whole. */
+static bool record_value(struct sema *s, struct src_loc loc, const struct type *t)
+{
+	if (!t || t->kind != TY_RECORD)
+		return false;
+	sema_error(s, loc, "%s cannot be stored or printed whole; use a pointer to it or its fields",
+		   t->name ? t->name : "a struct");
+	return true;
+}
+
 /* ------------------------------------------------------------- variables */
 
 static struct sema_var *var_find(struct sema *s, const char *name)
@@ -89,6 +105,8 @@ static struct type *check_map(struct sema *s, struct ast_node *n)
 	}
 	if (key && is_err(key))
 		return set(n, type_error(s->a));
+	if (key && record_value(s, n->loc, key))
+		return set(n, type_error(s->a));
 	if (key && (key->kind == TY_AGG || key->kind == TY_VOID)) {
 		sema_error(s, n->loc, "a map key cannot be of type %s", type_name(s->a, key));
 		return set(n, type_error(s->a));
@@ -144,6 +162,8 @@ static struct type *check_ident(struct sema *s, struct ast_node *n)
 		sema_error(s, n->loc, "args can only be used with a field: args.name or args->name");
 		return set(n, type_error(s->a));
 	}
+	if (sema_enum_ident(s, n))
+		return n->type;
 	if (stdlib_planned(n->name, SL_VAR)) {
 		sema_error(s, n->loc, "the builtin '%s' is not supported yet", n->name);
 		return set(n, type_error(s->a));
@@ -168,8 +188,19 @@ static struct type *check_call(struct sema *s, struct ast_node *n)
 	const struct stdlib_fn *fn = stdlib_find(n->name, SL_FUNC);
 	if (!fn)
 		fn = stdlib_find(n->name, SL_AGG);
+	if (!fn && !n->list.len && (fn = stdlib_find(n->name, SL_VAR))) {
+		/* pid() is pid: a builtin variable may be called */
+		n->fn = fn;
+		return set(n, fn->check(s, n));
+	}
 	if (!fn && stdlib_planned(n->name, SL_FUNC)) {
 		sema_error(s, n->loc, "the function %s() is not supported yet", n->name);
+		for (int i = 0; i < n->list.len; i++)
+			sema_check_expr(s, n->list.items[i]);
+		return set(n, type_error(s->a));
+	}
+	if (!fn && stdlib_find(n->name, SL_VAR)) {
+		sema_error(s, n->loc, "%s is a builtin variable and takes no arguments", n->name);
 		for (int i = 0; i < n->list.len; i++)
 			sema_check_expr(s, n->list.items[i]);
 		return set(n, type_error(s->a));
@@ -190,7 +221,10 @@ static struct type *check_call(struct sema *s, struct ast_node *n)
 	}
 	n->fn = fn;
 	if (n->list.len < fn->min_args || n->list.len > fn->max_args) {
-		if (fn->min_args == fn->max_args)
+		if (!fn->min_args && fn->max_args == 1)
+			sema_error(s, n->loc, "%s() takes at most 1 argument, %d given", fn->name,
+				   n->list.len);
+		else if (fn->min_args == fn->max_args)
 			sema_error(s, n->loc, "%s() takes %d argument%s, %d given", fn->name,
 				   fn->min_args, fn->min_args == 1 ? "" : "s", n->list.len);
 		else
@@ -227,6 +261,32 @@ static struct type *check_binary(struct sema *s, struct ast_node *n)
 	if (n->op == OP_EQ || n->op == OP_NE) {
 		if (l->kind == TY_STRING && r->kind == TY_STRING)
 			return set(n, type_int(s->a, 8, false));
+	}
+	if (is_ptr(l) || is_ptr(r)) {
+		bool ok_l = is_int(l) || is_ptr(l), ok_r = is_int(r) || is_ptr(r);
+		switch (n->op) {
+		case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE:
+		case OP_LAND: case OP_LOR:
+			if (ok_l && ok_r)
+				return set(n, type_int(s->a, 8, false));
+			break;
+		case OP_ADD:
+			/* pointer arithmetic counts elements, as in C */
+			if (is_ptr(l) && is_int(r))
+				return set(n, l);
+			if (is_int(l) && is_ptr(r))
+				return set(n, r);
+			break;
+		case OP_SUB:
+			if (is_ptr(l) && is_int(r))
+				return set(n, l);
+			break;
+		default:
+			break;
+		}
+		sema_error(s, n->loc, "operator %s cannot be applied to %s and %s", ast_op_str(n->op),
+			   type_name(s->a, l), type_name(s->a, r));
+		return set(n, type_error(s->a));
 	}
 	if (n->op == OP_LAND || n->op == OP_LOR) {
 		if (!is_int(l) || !is_int(r)) {
@@ -297,17 +357,15 @@ static struct type *check_unary(struct sema *s, struct ast_node *n)
 	case OP_PRE_INC: case OP_PRE_DEC: case OP_POST_INC: case OP_POST_DEC:
 		return check_lvalue_incdec(s, n);
 	case OP_DEREF:
-		sema_check_expr(s, n->lhs);
-		sema_unsupported(s, n->loc, "pointer dereference");
-		return set(n, type_error(s->a));
+		return sema_check_deref(s, n);
 	case OP_ADDR:
-		sema_check_expr(s, n->lhs);
-		sema_unsupported(s, n->loc, "taking an address");
-		return set(n, type_error(s->a));
+		return sema_check_addr(s, n);
 	default: {
 		struct type *t = sema_check_expr(s, n->lhs);
 		if (is_err(t))
 			return set(n, t);
+		if (n->op == OP_LNOT && is_ptr(t))
+			return set(n, type_int(s->a, 8, false));
 		if (!is_int(t)) {
 			sema_error(s, n->loc, "operator %s cannot be applied to %s", ast_op_str(n->op),
 				   type_name(s->a, t));
@@ -324,11 +382,8 @@ static struct type *check_unary(struct sema *s, struct ast_node *n)
 
 static struct type *check_field(struct sema *s, struct ast_node *n)
 {
-	if (n->lhs->kind != AST_IDENT || strcmp(n->lhs->name, "args")) {
-		sema_check_expr(s, n->lhs);
-		sema_unsupported(s, n->loc, "field access on values other than args");
-		return set(n, type_error(s->a));
-	}
+	if (n->lhs->kind != AST_IDENT || strcmp(n->lhs->name, "args"))
+		return sema_check_member(s, n);
 	struct sema_prog *p = s->prog;
 	struct attach_point *ap = p && p->naps ? p->aps[0] : NULL;
 	bool any = false;
@@ -359,47 +414,6 @@ static struct type *check_field(struct sema *s, struct ast_node *n)
 	return set(n, type_error(s->a));
 }
 
-static bool cast_int_type(const char *name, uint32_t *size, bool *is_signed)
-{
-	static const struct { const char *n; uint32_t size; bool sign; } tab[] = {
-		{"int8", 1, true},   {"int16", 2, true},   {"int32", 4, true},   {"int64", 8, true},
-		{"uint8", 1, false}, {"uint16", 2, false}, {"uint32", 4, false}, {"uint64", 8, false},
-		{"char", 1, true},   {"short", 2, true},   {"int", 4, true},     {"long", 8, true},
-		{"unsigned char", 1, false}, {"unsigned short", 2, false},
-		{"unsigned int", 4, false},  {"unsigned long", 8, false},
-		{"unsigned", 4, false},      {"long long", 8, true},
-		{"unsigned long long", 8, false},
-	};
-	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (!strcmp(name, tab[i].n)) {
-			*size = tab[i].size;
-			*is_signed = tab[i].sign;
-			return true;
-		}
-	return false;
-}
-
-static struct type *check_cast(struct sema *s, struct ast_node *n)
-{
-	struct type *t = sema_check_expr(s, n->lhs);
-	uint32_t size;
-	bool is_signed;
-	if (t && t->kind == TY_ERROR)
-		return set(n, t);
-	if (n->typespec.ptr_depth || n->typespec.array_len >= 0 || !n->typespec.name ||
-	    !cast_int_type(n->typespec.name, &size, &is_signed)) {
-		sema_unsupported(s, n->loc, "this cast");
-		return set(n, type_error(s->a));
-	}
-	if (is_err(t))
-		return set(n, t);
-	if (!is_int(t)) {
-		sema_error(s, n->loc, "cannot cast %s to %s", type_name(s->a, t), n->typespec.name);
-		return set(n, type_error(s->a));
-	}
-	return set(n, type_int(s->a, size, is_signed));
-}
-
 static struct type *check_tuple(struct sema *s, struct ast_node *n)
 {
 	struct type **f = arena_alloc(s->a, sizeof(*f) * n->list.len);
@@ -407,6 +421,8 @@ static struct type *check_tuple(struct sema *s, struct ast_node *n)
 		f[i] = sema_check_expr(s, n->list.items[i]);
 		if (is_err(f[i]))
 			return set(n, f[i]);
+		if (record_value(s, n->list.items[i]->loc, f[i]))
+			return set(n, type_error(s->a));
 		if (f[i]->kind == TY_VOID || f[i]->kind == TY_AGG) {
 			sema_error(s, n->list.items[i]->loc, "a tuple cannot hold %s",
 				   type_name(s->a, f[i]));
@@ -481,13 +497,17 @@ struct type *sema_check_expr(struct sema *s, struct ast_node *n)
 		struct type *y = sema_check_expr(s, n->otherwise);
 		if (is_err(c) || is_err(x) || is_err(y))
 			return set(n, type_error(s->a));
-		if (!is_int(c)) {
+		if (!is_int(c) && !is_ptr(c)) {
 			sema_error(s, n->cond->loc, "a condition must be an integer or a boolean, not %s",
 				   type_name(s->a, c));
 			return set(n, type_error(s->a));
 		}
 		if (is_int(x) && is_int(y))
 			return set(n, int_result(s, x, y));
+		if (is_ptr(x) && (is_ptr(y) || is_int(y)))
+			return set(n, x);
+		if (is_int(x) && is_ptr(y))
+			return set(n, y);
 		if (x->kind == TY_STRING && y->kind == TY_STRING)
 			return set(n, x->size >= y->size ? x : y);
 		sema_error(s, n->loc, "both branches of ?: must have the same type, not %s and %s",
@@ -515,12 +535,9 @@ struct type *sema_check_expr(struct sema *s, struct ast_node *n)
 	case AST_TUPLE:
 		return check_tuple(s, n);
 	case AST_CAST:
-		return check_cast(s, n);
+		return sema_check_cast(s, n);
 	case AST_INDEX:
-		sema_check_expr(s, n->lhs);
-		sema_check_expr(s, n->rhs);
-		sema_unsupported(s, n->loc, "indexing with []");
-		return set(n, type_error(s->a));
+		return sema_check_index(s, n);
 	case AST_TYPE:
 		sema_error(s, n->loc, "a type name cannot be used as a value here");
 		return set(n, type_error(s->a));
@@ -538,7 +555,7 @@ struct type *sema_check_expr(struct sema *s, struct ast_node *n)
 static void check_cond(struct sema *s, struct ast_node *c)
 {
 	struct type *t = sema_check_expr(s, c);
-	if (!is_err(t) && !is_int(t))
+	if (!is_err(t) && !is_int(t) && !is_ptr(t))
 		sema_error(s, c->loc, "a condition must be an integer or a boolean, not %s",
 			   type_name(s->a, t));
 }
@@ -562,6 +579,8 @@ static void check_assign(struct sema *s, struct ast_node *n)
 		return;
 	}
 	struct type *t = sema_check_expr(s, r);
+	if (record_value(s, r->loc, t))
+		t = type_error(s->a);
 	if (t && t->kind == TY_VOID) {
 		sema_error(s, r->loc, "%s() does not return a value", r->name ? r->name : "this");
 		return;
@@ -599,6 +618,7 @@ static void check_assign(struct sema *s, struct ast_node *n)
 		check_map(s, l);
 		if (n->op)
 			t = type_int(s->a, 8, true);
+
 		/* an erroneous value still marks the map assigned: one error, not two */
 		if (t && t->kind != TY_NONE)
 			sema_map_set_value(s, l->map, t, r->loc);
@@ -662,6 +682,8 @@ static struct type *check_stmt(struct sema *s, struct ast_node *n)
 	case AST_LET:
 		if (n->rhs && !n->typespec.name) {
 			struct type *t = sema_check_expr(s, n->rhs);
+			if (record_value(s, n->rhs->loc, t))
+				t = type_error(s->a);
 			struct ast_node tmp = *n;
 			tmp.kind = AST_VAR;
 			var_assign(s, &tmp, t);

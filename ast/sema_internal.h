@@ -16,9 +16,9 @@ struct sema {
 	int nvars;
 	int loop_depth;
 	const char *missing_probes;	/* config: "error" (NULL), "warn", "ignore" */
+	int max_programs;	/* config max_probes (0: the default) */
 };
 
-void sema_hint(struct sema *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sema_check_probes(struct sema *s);
 void sema_check_block(struct sema *s, struct ast_node *b);
 void sema_check_maps(struct sema *s);

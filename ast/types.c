@@ -64,6 +64,15 @@ struct type *type_agg(struct arena *a, enum agg_kind agg, bool is_signed)
 	return t;
 }
 
+struct type *type_special(struct arena *a, enum special_kind sp, uint32_t size)
+{
+	struct type *t = type_new(a, TY_SPECIAL);
+	t->special = sp;
+	t->size = size;
+	t->align = 8;
+	return t;
+}
+
 struct type *type_tuple(struct arena *a, struct type **fields, int n)
 {
 	struct type *t = type_new(a, TY_TUPLE);
@@ -112,6 +121,10 @@ bool type_equal(const struct type *x, const struct type *y)
 		return x->name && y->name ? !strcmp(x->name, y->name) : x->name == y->name;
 	case TY_ARRAY:
 		return x->count == y->count && type_equal(x->elem, y->elem);
+	case TY_SPECIAL:
+		return x->special == y->special && x->size == y->size && x->sp_mode == y->sp_mode &&
+		       x->sp_limit == y->sp_limit && (x->name == y->name ||
+		       (x->name && y->name && !strcmp(x->name, y->name)));
 	case TY_AGG:
 		if (x->agg != y->agg || x->agg_signed != y->agg_signed)
 			return false;
@@ -174,9 +187,32 @@ bool type_compatible(const struct type *x, const struct type *y)
 		return true;
 	case TY_RECORD:
 		return type_equal(x, y);
+	case TY_SPECIAL:
+		/* buffers of different lengths mix, like strings */
+		return x->special == y->special &&
+		       (x->special == SP_BUF || type_equal(x, y));
 	default:
 		return false;
 	}
+}
+
+static const char *special_name(const struct type *t)
+{
+	switch (t->special) {
+	case SP_USERNAME: return "username";
+	case SP_FUNC: return "func";
+	case SP_KSYM: return "ksym_t";
+	case SP_USYM: return "usym_t";
+	case SP_KSTACK: return "kstack";
+	case SP_USTACK: return "ustack";
+	case SP_BUF: return "buffer";
+	case SP_INET: return "inet";
+	case SP_MACADDR: return "macaddr_t";
+	case SP_TIMESTAMP: return "timestamp";
+	case SP_CGROUP_PATH: return "cgroup_path_t";
+	case SP_NONE: break;
+	}
+	return "special";
 }
 
 const char *agg_name(enum agg_kind agg)
@@ -268,6 +304,9 @@ void type_print(FILE *out, const struct type *t)
 		break;
 	case TY_PROBE:
 		fputs("probe", out);
+		break;
+	case TY_SPECIAL:
+		fputs(special_name(t), out);
 		break;
 	}
 }

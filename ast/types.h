@@ -21,6 +21,7 @@ enum type_kind {
 	TY_ARRAY,  /* elem[count] */
 	TY_AGG,	   /* an aggregation's per-CPU state in a map: agg */
 	TY_PROBE,  /* the probe builtin: a uint64 index into the program's probe names */
+	TY_SPECIAL, /* bytes the runtime turns into text its own way: special */
 	TY_ERROR,  /* an error was reported; suppresses follow-up errors */
 };
 
@@ -34,6 +35,22 @@ enum agg_kind {
 	AGG_STATS,
 	AGG_HIST,
 	AGG_LHIST,
+};
+
+/* TY_SPECIAL values (stdlib/special.h has their layouts and printers). */
+enum special_kind {
+	SP_NONE,
+	SP_USERNAME,	/* uint64 uid: the user's name */
+	SP_FUNC,	/* uint64 attach point index: the traced function's name */
+	SP_KSYM,	/* uint64 kernel address: its symbol */
+	SP_USYM,	/* uint64 address, uint64 pid: the symbol in that process */
+	SP_KSTACK,	/* int64 stack id (sp_mode, sp_limit) */
+	SP_USTACK,	/* int64 stack id, uint64 pid (sp_mode, sp_limit) */
+	SP_BUF,		/* uint64 length, then size - 8 bytes: buf() */
+	SP_INET,	/* uint64 address family, 16 bytes: ntop() */
+	SP_MACADDR,	/* 6 bytes (size 8): macaddr() */
+	SP_TIMESTAMP,	/* uint64 ns since boot: strftime(name, ns) */
+	SP_CGROUP_PATH, /* uint64 cgroup id: cgroup_path() */
 };
 
 struct type {
@@ -52,6 +69,9 @@ struct type {
 	int nfields;		/* TY_TUPLE */
 	const char *name;	/* TY_RECORD: "struct task_struct" */
 	bool user_ptr;		/* TY_PTR: points into user memory */
+	int btf_id;		/* TY_RECORD, TY_PTR to one: kernel BTF type id (0: none) */
+	enum special_kind special;	/* TY_SPECIAL */
+	int sp_mode, sp_limit;	/* TY_SPECIAL stacks: mode and frame limit */
 };
 
 struct type *type_new(struct arena *a, enum type_kind kind);
@@ -62,6 +82,7 @@ struct type *type_error(struct arena *a);
 struct type *type_string(struct arena *a, uint32_t size);
 struct type *type_ptr(struct arena *a, struct type *elem);
 struct type *type_agg(struct arena *a, enum agg_kind agg, bool is_signed);
+struct type *type_special(struct arena *a, enum special_kind sp, uint32_t size);
 /* A tuple of n fields laid out with C alignment rules. */
 struct type *type_tuple(struct arena *a, struct type **fields, int n);
 

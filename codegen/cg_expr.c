@@ -216,6 +216,14 @@ static LLVMValueRef binary(struct codegen *cg, struct ast_node *n)
 	}
 	LLVMValueRef a = cg_expr(cg, n->lhs), b = cg_expr(cg, n->rhs);
 	bool s = both_signed(n);
+	if (n->type->kind == TY_PTR && (n->op == OP_ADD || n->op == OP_SUB)) {
+		/* pointer arithmetic counts elements of the pointed-to type */
+		uint32_t es = n->type->elem && n->type->elem->size ? n->type->elem->size : 1;
+		if (n->lhs->type->kind == TY_PTR)
+			b = LLVMBuildMul(cg->b, b, cg_const(cg, es), "");
+		else
+			a = LLVMBuildMul(cg->b, a, cg_const(cg, es), "");
+	}
 	switch (n->op) {
 	case OP_ADD: return cg_int_cast(cg, LLVMBuildAdd(cg->b, a, b, ""), n->type);
 	case OP_SUB: return LLVMBuildSub(cg->b, a, b, "");
@@ -367,6 +375,9 @@ LLVMValueRef cg_expr(struct codegen *cg, struct ast_node *n)
 		case OP_BNOT: return cg_int_cast(cg, LLVMBuildNot(cg->b, cg_expr(cg, n->lhs), ""), n->type);
 		case OP_LNOT:
 			return zext(cg, LLVMBuildICmp(cg->b, LLVMIntEQ, cg_expr(cg, n->lhs), cg_const(cg, 0), ""));
+		case OP_DEREF:
+		case OP_ADDR:
+			return cg_member(cg, n, dst, dst_size);
 		default: return incdec(cg, n);
 		}
 	case AST_BINARY:
@@ -374,10 +385,16 @@ LLVMValueRef cg_expr(struct codegen *cg, struct ast_node *n)
 	case AST_TERNARY:
 		return ternary(cg, n);
 	case AST_FIELD:
+		if (cg_is_member(n))
+			return cg_member(cg, n, dst, dst_size);
 		cg->dst = dst;
 		cg->dst_size = dst_size;
 		return ctx_read(cg, n);
+	case AST_INDEX:
+		return cg_member(cg, n, dst, dst_size);
 	case AST_CAST:
+		if (n->type->kind == TY_BOOL)
+			return zext(cg, LLVMBuildICmp(cg->b, LLVMIntNE, cg_expr(cg, n->lhs), cg_const(cg, 0), ""));
 		return cg_int_cast(cg, cg_expr(cg, n->lhs), n->type);
 	case AST_TUPLE: {
 		LLVMValueRef buf = cg_buffer(cg, n->type->size, "tuple");

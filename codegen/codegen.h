@@ -3,6 +3,7 @@
 #ifndef SONDE_CODEGEN_H
 #define SONDE_CODEGEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -112,6 +113,23 @@ void cg_assign_int(struct codegen *cg, struct ast_node *target, LLVMValueRef v);
 LLVMValueRef cg_var_ref(struct codegen *cg, struct sema_var *v);
 LLVMValueRef cg_positional(struct codegen *cg, struct ast_node *n);
 void cg_stmt(struct codegen *cg, struct ast_node *n);
+/* Kernel or user memory (codegen/cg_mem.c): probe reads at an address
+ * (an i64 or a pointer); a failed read leaves zeros. */
+void cg_probe_read(struct codegen *cg, LLVMValueRef dst, uint32_t size, LLVMValueRef addr,
+		   bool user);
+LLVMValueRef cg_read_int(struct codegen *cg, LLVMValueRef addr, uint32_t size, bool is_signed,
+			 bool user);
+/* A bitfield of bits bits starting bit_offset bits after addr. */
+LLVMValueRef cg_read_bitfield(struct codegen *cg, LLVMValueRef addr, uint32_t bit_offset,
+			      uint32_t bits, bool is_signed, bool user);
+/* The address (i64) of an expression whose value lives in kernel or user
+ * memory (a struct field, *p, a[i]); *user tells which. */
+LLVMValueRef cg_lvalue_addr(struct codegen *cg, struct ast_node *e, bool *user);
+/* Fields of BTF records, *p, &x, a[i] (codegen/cg_field.c): the value of
+ * e, strings and arrays into dst when it holds dst_size >= their size. */
+bool cg_is_member(const struct ast_node *e);
+LLVMValueRef cg_member(struct codegen *cg, struct ast_node *e, LLVMValueRef dst, uint32_t dst_size);
+
 /* Sets the debug location of the following instructions to loc. */
 void cg_set_loc(struct codegen *cg, struct src_loc loc);
 LLVMBasicBlockRef cg_block(struct codegen *cg, const char *name);

@@ -7,6 +7,7 @@
 static struct ksym *syms;
 static int nsyms;
 static bool loaded;
+static const struct ksym **by_addr_idx;	/* syms sorted by address, built on first use */
 
 static int by_name(const void *a, const void *b)
 {
@@ -67,4 +68,62 @@ const struct ksym *kallsyms_find(const char *name, const char *module)
 		if (!module || (hit->module ? !strcmp(hit->module, module) : !strcmp(module, "vmlinux")))
 			return hit;
 	return NULL;
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+	const struct ksym *x = *(const struct ksym *const *)a, *y = *(const struct ksym *const *)b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+const struct ksym *kallsyms_lookup_addr(uint64_t addr, uint64_t *offset)
+{
+	int n;
+	const struct ksym *s = kallsyms_functions(&n);
+	if (!n)
+		return NULL;
+	if (!by_addr_idx) {
+		by_addr_idx = malloc(sizeof(*by_addr_idx) * (size_t)n);
+		if (!by_addr_idx)
+			return NULL;
+		for (int i = 0; i < n; i++)
+			by_addr_idx[i] = &s[i];
+		qsort(by_addr_idx, (size_t)n, sizeof(*by_addr_idx), cmp_addr);
+	}
+	/* the last symbol at or below addr */
+	int lo = 0, hi = n - 1, best = -1;
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (by_addr_idx[mid]->addr <= addr) {
+			best = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	if (best < 0 || !by_addr_idx[best]->addr)
+		return NULL;
+	if (offset)
+		*offset = addr - by_addr_idx[best]->addr;
+	return by_addr_idx[best];
+}
+
+bool kallsyms_address(const char *name, uint64_t *addr)
+{
+	/* any symbol (data too): one pass over the file, at compile time */
+	FILE *f = fopen("/proc/kallsyms", "r");
+	if (!f)
+		return false;
+	char line[512];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char type, sym[256];
+		unsigned long long a;
+		if (sscanf(line, "%llx %c %255s", &a, &type, sym) == 3 && !strcmp(sym, name)) {
+			*addr = a;
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
 }

@@ -18,4 +18,10 @@ const struct ksym *kallsyms_functions(int *n);
 /* The function symbol of that name (in any module when module is NULL). */
 const struct ksym *kallsyms_find(const char *name, const char *module);
 
+/* The function containing addr: the last symbol at or below it, with
+ * addr's offset from it; NULL below the first one. */
+const struct ksym *kallsyms_lookup_addr(uint64_t addr, uint64_t *offset);
+/* The address of any symbol (functions and data), read afresh. */
+bool kallsyms_address(const char *name, uint64_t *addr);
+
 #endif

@@ -25,6 +25,7 @@
 
 #include "runtime/json.h"
 #include "runtime/map_print_internal.h"
+#include "stdlib/special.h"
 
 static void json_value(const struct output *o, FILE *f, const struct type *t,
 		       const uint8_t *d, uint64_t div);
@@ -81,6 +82,12 @@ static void json_value(const struct output *o, FILE *f, const struct type *t,
 	case TY_ARRAY:
 		json_list(o, f, t, d, div);
 		break;
+	case TY_SPECIAL: {	/* stdlib/special.c */
+		char *text = special_text(o, t, d, false);
+		json_write_string(f, text ? text : "", text ? strlen(text) : 0);
+		free(text);
+		break;
+	}
 	default:
 		fputs("null", f);
 		break;

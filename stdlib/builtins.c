@@ -1,4 +1,8 @@
 /* Builtin variables about the current task, time and CPU. */
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
 #include "codegen/codegen.h"
 #include "stdlib/entries.h"
 
@@ -115,6 +119,84 @@ static LLVMValueRef emit_cpid(struct codegen *cg, struct ast_node *n, struct ast
 	return cg_const(cg, (uint64_t)cg->sp->target.cpid);
 }
 
+static LLVMValueRef emit_numaid(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	return low32(cg, cg_helper(cg, BPF_FUNC_get_numa_node_id, cg->i64, NULL, 0));
+}
+
+static LLVMValueRef emit_jiffies(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	return cg_helper(cg, BPF_FUNC_jiffies64, cg->i64, NULL, 0);
+}
+
+static LLVMValueRef emit_rand(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	return low32(cg, cg_helper(cg, BPF_FUNC_get_prandom_u32, cg->i64, NULL, 0));
+}
+
+static LLVMValueRef emit_cgroup(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	return cg_helper(cg, BPF_FUNC_get_current_cgroup_id, cg->i64, NULL, 0);
+}
+
+/* ncpus: the possible CPUs of this machine, a constant of the program. */
+static LLVMValueRef emit_ncpus(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	int k = libbpf_num_possible_cpus();
+	return cg_const(cg, (uint64_t)(k > 0 ? k : 1));
+}
+
+/* nsecs(monotonic | boot | tai | sw_tai): the clock named by an identifier. */
+static const struct { const char *name; int helper; } clocks[] = {
+	{"monotonic", BPF_FUNC_ktime_get_ns},
+	{"boot", BPF_FUNC_ktime_get_boot_ns},
+	{"tai", BPF_FUNC_ktime_get_tai_ns},
+	{"sw_tai", BPF_FUNC_ktime_get_tai_ns},
+};
+
+static struct type *check_nsecs_fn(struct sema *s, struct ast_node *n)
+{
+	if (!n->list.len)
+		return type_int(sema_arena(s), 8, false);
+	struct ast_node *m = n->list.items[0];
+	for (size_t i = 0; m->kind == AST_IDENT && i < sizeof(clocks) / sizeof(clocks[0]); i++)
+		if (!strcmp(m->name, clocks[i].name)) {
+			m->ival = (uint64_t)i;
+			return type_int(sema_arena(s), 8, false);
+		}
+	sema_error(s, m->loc, "nsecs() takes a clock: monotonic, boot, tai or sw_tai");
+	return type_error(sema_arena(s));
+}
+
+static LLVMValueRef emit_nsecs_fn(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	int helper = n->list.len ? clocks[n->list.items[0]->ival].helper : BPF_FUNC_ktime_get_ns;
+	return cg_helper(cg, helper, cg->i64, NULL, 0);
+}
+
+/* func: the traced function, as the index of the attach point (printed as
+ * its function's name, like probe). */
+static struct type *check_func(struct sema *s, struct ast_node *n)
+{
+	struct sema_prog *p = sema_current_prog(s);
+	static const char *const kinds[] = {"kprobe", "kretprobe", "uprobe", "uretprobe",
+					    "fentry", "fexit"};
+	for (size_t i = 0; p && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(p->provider->name, kinds[i]))
+			return type_special(sema_arena(s), SP_FUNC, 8);
+	sema_error(s, n->loc, "func is not available in %s probes (only kprobe, uprobe, fentry and their return probes)",
+		   p ? p->provider->name : "these");
+	return type_error(sema_arena(s));
+}
+
+static LLVMValueRef emit_func(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	LLVMValueRef buf = cg->dst && cg->dst_size >= 8 ? cg->dst : cg_buffer(cg, 8, "func");
+	cg->dst = NULL;
+	cg_store_int(cg, emit_probe(cg, n, t), buf, 8);
+	return buf;
+}
+
 #define VAR(id, nm, chk, em) \
 	const struct stdlib_fn id = {.name = nm, .kind = SL_VAR, .check = chk, .emit = em}
 
@@ -128,3 +210,14 @@ VAR(sl_elapsed, "elapsed", check_u64, emit_elapsed);
 VAR(sl_cpu, "cpu", check_u32, emit_cpu);
 VAR(sl_probe, "probe", check_probe, emit_probe);
 VAR(sl_cpid, "cpid", check_cpid, emit_cpid);
+VAR(sl_ncpus, "ncpus", check_u64, emit_ncpus);
+VAR(sl_numaid, "numaid", check_u32, emit_numaid);
+VAR(sl_jiffies, "jiffies", check_u64, emit_jiffies);
+VAR(sl_rand, "rand", check_u32, emit_rand);
+VAR(sl_cgroup, "cgroup", check_u64, emit_cgroup);
+VAR(sl_func, "func", check_func, emit_func);
+
+const struct stdlib_fn sl_nsecs_fn = {
+	.name = "nsecs", .kind = SL_FUNC, .min_args = 0, .max_args = 1,
+	.check = check_nsecs_fn, .emit = emit_nsecs_fn,
+};

@@ -6,8 +6,12 @@
 
 extern const struct stdlib_fn sl_pid, sl_tid, sl_uid, sl_gid, sl_comm, sl_nsecs, sl_elapsed,
 	sl_cpu, sl_probe, sl_cpid;
+extern const struct stdlib_fn sl_ncpus, sl_numaid, sl_jiffies, sl_rand, sl_cgroup, sl_func,
+	sl_nsecs_fn;
+extern const struct stdlib_fn sl_curtask, sl_ppid, sl_ppid_fn, sl_pcomm, sl_pcomm_fn, sl_username;
 extern const struct stdlib_fn sl_printf, sl_exit, sl_print, sl_clear, sl_zero, sl_delete;
 extern const struct stdlib_fn sl_str;
+extern const struct stdlib_fn sl_sizeof, sl_offsetof;
 extern const struct stdlib_fn sl_count, sl_sum, sl_min, sl_max, sl_avg, sl_stats, sl_hist,
 	sl_lhist;
 

@@ -1,11 +1,14 @@
 /* printf formats as bpftrace accepts them: flags "-+ #0", a width, a
  * precision, length modifiers (accepted and ignored: every integer is 64-bit
- * here) and the conversions d i u x X o s c p, plus %%. */
+ * here) and the conversions d i u x X o s c p, plus %% and bpftrace's
+ * buffer conversions %r, %rx, %rh. */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "runtime/output.h"
 #include "stdlib/format.h"
+#include "stdlib/special.h"
 
 /* Parses the specifier at fmt[i] (just after '%'); returns its length past
  * the '%' or -1. */
@@ -34,12 +37,21 @@ static int spec_parse(const char *fmt, size_t i, struct fmt_spec *sp)
 	while (fmt[j] && strchr("hlLqjzt", fmt[j]))
 		j++;
 	char c = fmt[j];
-	if (!c || !strchr("diuxXoscp", c))
+	if (!c || !strchr("diuxXoscpr", c))
 		return -1;
 	if (wlen > 4 || plen > 5)
 		return -1;
 	sp->conv = c;
 	sp->arg = c == 's' ? FMT_ARG_STR : FMT_ARG_INT;
+	sp->hex = 0;
+	if (c == 'r') {
+		/* %r, %rx, %rh: a buffer, escaped, all hex, spaced hex */
+		sp->arg = FMT_ARG_BUF;
+		if (fmt[j + 1] == 'x' || fmt[j + 1] == 'h')
+			sp->hex = fmt[++j];
+		snprintf(sp->cfmt, sizeof(sp->cfmt), "%%%s%.*ss", flags, (int)wlen, fmt + wstart);
+		return (int)(j - i + 1);
+	}
 	const char *len = "";
 	char conv = c;
 	switch (c) {
@@ -69,8 +81,8 @@ int fmt_check(const char *fmt, struct type **args, int nargs, const char **err, 
 		struct fmt_spec sp;
 		int k = spec_parse(fmt, i + 1, &sp);
 		if (k < 0) {
-			*err = "invalid format specifier (supported: %d %i %u %x %X %o %s %c %p, "
-			       "with flags, width and precision)";
+			*err = "invalid format specifier (supported: %d %i %u %x %X %o %s %c %p "
+			       "%r %rx %rh, with flags, width and precision)";
 			return -1;
 		}
 		if (n >= nargs) {
@@ -79,6 +91,21 @@ int fmt_check(const char *fmt, struct type **args, int nargs, const char **err, 
 			return -1;
 		}
 		const struct type *t = args[n];
+		if (sp.arg == FMT_ARG_BUF && !(t->kind == TY_SPECIAL && t->special == SP_BUF)) {
+			*err = "%r needs a buffer argument, from buf()";
+			*err_arg = n;
+			return -1;
+		}
+		if (t->kind == TY_SPECIAL) {
+			if (sp.arg == FMT_ARG_INT) {
+				*err = "this specifier needs an integer argument";
+				*err_arg = n;
+				return -1;
+			}
+			n++;
+			i += (size_t)k;
+			continue;
+		}
 		bool is_str = t->kind == TY_STRING;
 		bool is_int = t->kind == TY_INT || t->kind == TY_BOOL || t->kind == TY_PROBE ||
 			      t->kind == TY_PTR;
@@ -147,6 +174,16 @@ void fmt_print(struct output *o, const char *fmt, const struct type *args, const
 				fprintf(out, sp.cfmt, name);
 			else
 				fprintf(out, sp.cfmt, (int64_t)id);
+			continue;
+		}
+		if (t->kind == TY_SPECIAL) {
+			if (sp.arg == FMT_ARG_BUF) {
+				special_print_buf(o, t, p, sp.hex);
+				continue;
+			}
+			char *text = special_text(o, t, p, false);
+			fprintf(out, sp.cfmt, text ? text : "");
+			free(text);
 			continue;
 		}
 		if (t->kind == TY_STRING) {

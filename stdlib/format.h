@@ -13,6 +13,7 @@
 enum fmt_arg {
 	FMT_ARG_INT,	/* d i u x X o c p */
 	FMT_ARG_STR,	/* s */
+	FMT_ARG_BUF,	/* r rx rh */
 };
 
 struct fmt_spec {
@@ -20,6 +21,7 @@ struct fmt_spec {
 	char conv;		/* d i u x X o s c p */
 	char cfmt[32];		/* equivalent C format for one value */
 	enum fmt_arg arg;
+	char hex;		/* %rx: 'x', %rh: 'h', %r: 0 */
 };
 
 /* Parses fmt and checks it against the argument types.  Returns the number

@@ -19,6 +19,11 @@ static struct type *event_args(struct sema *s, struct ast_node **args, int n, st
 			sema_error(s, args[i]->loc, "this argument has no value to print");
 			return NULL;
 		}
+		if (t->kind == TY_RECORD) {
+			sema_error(s, args[i]->loc, "%s cannot be printed whole; print its fields",
+				   t->name ? t->name : "a struct");
+			return NULL;
+		}
 		f[i] = sema_storage_type(a, t);
 	}
 	if (out)

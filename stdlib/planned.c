@@ -5,16 +5,14 @@
 #include "stdlib/stdlib.h"
 
 static const char *const planned_vars[] = {
-	"func", "curtask",
-	"kstack", "ustack", "ppid", "username", "pcomm", "cgroup", "ncpus", "numaid",
-	"jiffies", "rand", "usermode", "__builtin_elapsed",
+	"kstack", "ustack", "usermode", "__builtin_elapsed",
 };
 
 static const char *const planned_funcs[] = {
 	"ksym", "usym", "kaddr", "uaddr", "kstack", "ustack", "ntop", "pton", "buf", "join",
 	"system", "signal", "cat", "time", "strftime", "strncmp", "strcontains", "strlen",
-	"strstr", "len", "has_key", "sizeof", "offsetof", "macaddr", "path", "override", "reg",
-	"kptr", "uptr", "cgroupid", "cgroup_path", "errorf", "warnf", "tseries", "nsecs",
+	"strstr", "len", "has_key", "macaddr", "path", "override", "reg",
+	"kptr", "uptr", "cgroupid", "cgroup_path", "errorf", "warnf", "tseries",
 	"unwatch", "skboutput", "socket_cookie", "percpu_kaddr", "bswap", "debugf", "fail",
 	"hash", "lruhash", "percpuhash", "percpulruhash", "print_stack",
 };

@@ -8,10 +8,15 @@
 const struct stdlib_fn *const stdlib_table[] = {
 	/* builtin variables */
 	&sl_pid, &sl_tid, &sl_uid, &sl_gid, &sl_comm, &sl_nsecs, &sl_elapsed, &sl_cpu, &sl_probe, &sl_cpid,
+	&sl_ncpus, &sl_numaid, &sl_jiffies, &sl_rand, &sl_cgroup, &sl_func, &sl_nsecs_fn,
+	/* the current task */
+	&sl_curtask, &sl_ppid, &sl_ppid_fn, &sl_pcomm, &sl_pcomm_fn, &sl_username,
 	/* output and control */
 	&sl_printf, &sl_exit, &sl_print, &sl_clear, &sl_zero, &sl_delete,
 	/* strings */
 	&sl_str,
+	/* types */
+	&sl_sizeof, &sl_offsetof,
 	/* aggregations */
 	&sl_count, &sl_sum, &sl_min, &sl_max, &sl_avg, &sl_stats, &sl_hist, &sl_lhist,
 };

@@ -1,0 +1,112 @@
+/* Printing TY_SPECIAL values (see special.h). */
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/kallsyms.h"
+#include "stdlib/special.h"
+
+static uint64_t rd_u64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static void username(FILE *f, uint64_t uid)
+{
+	/* looked up when printed, as bpftrace does */
+	struct passwd *pw = getpwuid((uid_t)uid);
+	if (pw)
+		fputs(pw->pw_name, f);
+	else
+		fprintf(f, "%" PRIu64, uid);
+}
+
+/* The function of attach point id: its name's last ':' part, without an
+ * offset ("kprobe:vfs_read+4" -> "vfs_read"). */
+static void func(FILE *f, const struct output *o, uint64_t id)
+{
+	if (id >= (uint64_t)(o->nprobe_names > 0 ? o->nprobe_names : 0) || !o->probe_names[id]) {
+		fputc('?', f);
+		return;
+	}
+	const char *name = o->probe_names[id];
+	const char *c = strrchr(name, ':');
+	c = c ? c + 1 : name;
+	size_t len = strcspn(c, "+");
+	fwrite(c, 1, len, f);
+}
+
+static void ksym(FILE *f, uint64_t addr)
+{
+	const struct ksym *s = kallsyms_lookup_addr(addr, NULL);
+	if (s)
+		fputs(s->name, f);
+	else
+		fprintf(f, "0x%016" PRIx64, addr);
+}
+
+/* buf(): length, then the bytes. */
+static void buffer(FILE *f, const struct type *t, const uint8_t *d, char hex)
+{
+	uint64_t len = rd_u64(d);
+	if (len > t->size - 8)
+		len = t->size - 8;
+	for (uint64_t i = 0; i < len; i++) {
+		uint8_t c = d[8 + i];
+		if (hex == 'h')
+			fprintf(f, i ? " %02x" : "%02x", c);
+		else if (hex == 'x' || c < 32 || c > 126)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+void special_print_buf(const struct output *o, const struct type *t, const uint8_t *data, char hex)
+{
+	buffer(o->out, t, data, hex);
+}
+
+static void write_text(FILE *f, const struct output *o, const struct type *t, const uint8_t *d,
+		       bool key)
+{
+	switch (t->special) {
+	case SP_USERNAME:
+		username(f, rd_u64(d));
+		break;
+	case SP_FUNC:
+		func(f, o, rd_u64(d));
+		break;
+	case SP_KSYM:
+		ksym(f, rd_u64(d));
+		break;
+	case SP_BUF:
+		buffer(f, t, d, 0);
+		break;
+	default:
+		break;
+	}
+}
+
+char *special_text(const struct output *o, const struct type *t, const uint8_t *data, bool key)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	write_text(f, o, t, data, key);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+void special_print(const struct output *o, const struct type *t, const uint8_t *data, bool key)
+{
+	write_text(o->out, o, t, data, key);
+}

@@ -26,12 +26,48 @@ struct fentry_match {
 	bool failed;
 };
 
+/* Kernel functions by name, sorted once: btf__find_by_name_kind() walks all
+ * of vmlinux's types, and a wildcard asks it once per match (fentry:* took
+ * minutes). */
+struct func_id {
+	const char *name;
+	int id;
+};
+static struct func_id *func_ids;
+static int nfunc_ids;
+
+static int func_id_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct func_id *)x)->name, ((const struct func_id *)y)->name);
+}
+
+static int func_find(struct btf *btf, const char *name)
+{
+	if (!func_ids) {
+		__u32 n = btf__type_cnt(btf);
+		func_ids = malloc(sizeof(*func_ids) * (n ? n : 1));
+		if (!func_ids)
+			return btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+		for (__u32 id = 1; id < n; id++) {
+			const struct btf_type *t = btf__type_by_id(btf, id);
+			if (btf_is_func(t))
+				func_ids[nfunc_ids++] = (struct func_id){
+					btf__name_by_offset(btf, t->name_off), (int)id};
+		}
+		qsort(func_ids, (size_t)nfunc_ids, sizeof(*func_ids), func_id_cmp);
+	}
+	struct func_id key = {name, 0};
+	const struct func_id *f = bsearch(&key, func_ids, (size_t)nfunc_ids, sizeof(*func_ids),
+					  func_id_cmp);
+	return f ? f->id : -1;
+}
+
 static void add(void *ctx, const char *func)
 {
 	struct fentry_match *m = ctx;
 	struct arena *a = m->env->arena;
 	struct btf *btf = kernel_btf();
-	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	int id = func_find(btf, func);
 	if (id < 0)
 		return;
 	const struct btf_type *fn = btf__type_by_id(btf, (__u32)id);

@@ -49,12 +49,17 @@ void sema_unsupported(struct sema *s, struct src_loc loc, const char *what)
 	sema_error(s, loc, "%s is not supported yet", what);
 }
 
+/* Appends to an arena array whose capacity is the next power of two: a new
+ * copy at 0, 1, 2, 4, 8, ... elements (growing by one each time made a
+ * 20,000-point wildcard cost gigabytes). */
 #define PUSH(arr, n, item)                                                            \
 	do {                                                                          \
-		void *_old = (arr);                                                   \
-		(arr) = arena_alloc(s->a, sizeof(*(arr)) * ((n) + 1));                \
-		if (n)                                                                \
-			memcpy((arr), _old, sizeof(*(arr)) * (n));                    \
+		if (((n) & ((n) - 1)) == 0) {                                         \
+			void *_old = (arr);                                           \
+			(arr) = arena_alloc(s->a, sizeof(*(arr)) * ((n) ? 2 * (n) : 1)); \
+			if (n)                                                        \
+				memcpy((arr), _old, sizeof(*(arr)) * (n));            \
+		}                                                                     \
 		(arr)[(n)++] = (item);                                                \
 	} while (0)
 
@@ -147,6 +152,12 @@ static void sema_config(struct sema *s, struct ast_node *cfg)
 				continue;
 			}
 			s->sp->strlen = (uint32_t)v;
+		} else if (!strcmp(key, "max_probes") || !strcmp(key, "BPFTRACE_MAX_PROBES")) {
+			if (!a->rhs || !sema_const_int(s, a->rhs, &v) || v < 1 || v > 100000) {
+				diag_error(s->d, a->loc, "config max_probes must be an integer from 1 to 100000");
+				continue;
+			}
+			s->max_programs = (int)v;
 		} else if (!strcmp(key, "missing_probes")) {
 			const char *v = a->rhs && a->rhs->kind == AST_STR ? a->rhs->str
 					: a->rhs && a->rhs->kind == AST_IDENT ? a->rhs->name : "";
@@ -180,6 +191,10 @@ static bool probe_uses_args(struct ast_node *probe)
 	return found;
 }
 
+/* bpftrace's default for max_probes.  sonde counts programs, not attach
+ * points: a wildcard that shares one program (kprobe:vfs_*) counts once. */
+#define SEMA_MAX_PROGRAMS 512
+
 static void sema_expand_probe(struct sema *s, struct ast_node *probe)
 {
 	bool uses_args = probe_uses_args(probe);
@@ -195,6 +210,10 @@ static void sema_expand_probe(struct sema *s, struct ast_node *probe)
 	for (int i = 0; i < probe->list.len; i++)
 		probe_expand(&env, probe->list.items[i], &aps);
 	s->d->errors_as_warnings = s->d->quiet_warnings = false;
+	/* Each program is compiled, and loaded through the verifier: a
+	 * wildcard whose attach points cannot share one (fentry:*: one per
+	 * function) would take minutes and gigabytes before failing. */
+	int max_programs = s->max_programs ? s->max_programs : SEMA_MAX_PROGRAMS;
 	/* Group attach points into programs: same provider and same context. */
 	for (int i = 0; i < aps.len; i++) {
 		struct attach_point *ap = aps.items[i];
@@ -211,6 +230,18 @@ static void sema_expand_probe(struct sema *s, struct ast_node *probe)
 			if (!p->provider->same_context && p->provider->run_by_runtime)
 				continue;
 			prog = p;
+		}
+		if (!prog && s->sp->nprogs >= max_programs) {
+			if (aps.len > 1)
+				diag_error(s->d, probe->loc, "this probe takes the BPF programs past the "
+					   "limit of %d: its %d attach points cannot share one",
+					   max_programs, aps.len);
+			else
+				diag_error(s->d, probe->loc, "this probe takes the BPF programs past the "
+					   "limit of %d", max_programs);
+			diag_hint(s->d, "%sraise the limit with config = { max_probes = N }",
+				  aps.len > 1 ? "narrow the wildcard, or " : "");
+			return;
 		}
 		if (!prog) {
 			prog = arena_alloc(s->a, sizeof(*prog));

@@ -8,7 +8,8 @@
 # keeps the growing corpus in WORKDIR/corpus between runs and any finding in
 # WORKDIR/findings.  The seed corpus is made anew each run from the tests'
 # programs: tests/golden/*/*.bt, tests/cases/**/*.bt, the PROG lines of
-# tests/cases/*.case and examples/*.bt.  Uses both cores (-fork=2) when
+# tests/cases/*.case, examples/*.bt, and tests/fuzz/regressions/* (inputs
+# the fuzzer once found a fault with: each is run first, every time).  Uses both cores (-fork=2) when
 # SONDE_FUZZ_JOBS=2 is set; one by default, as ctest runs it.
 #
 # Exits 0 when the fuzzer found nothing, non-zero otherwise: the crashing
@@ -45,7 +46,8 @@ mkdir -p "$seeds"
 
 # Seeds: every program the tests and examples hold, one file each.
 n=0
-for f in "$top"/tests/golden/*/*.bt "$top"/tests/cases/*/*.bt "$top"/examples/*.bt; do
+for f in "$top"/tests/golden/*/*.bt "$top"/tests/cases/*/*.bt "$top"/examples/*.bt \
+	"$here"/regressions/*; do
 	[ -f "$f" ] || continue
 	n=$((n + 1))
 	cp "$f" "$seeds/file$n.bt"

@@ -108,7 +108,7 @@ void btf_maps_define(struct codegen *cg)
 	}
 	struct map_def events = {SONDE_MAP_EVENTS, BPF_MAP_TYPE_RINGBUF, SONDE_RINGBUF_SIZE, 0, 0};
 	struct map_def lost = {SONDE_MAP_LOST, BPF_MAP_TYPE_PERCPU_ARRAY, 1, 4, 8};
-	struct map_def globals = {SONDE_MAP_GLOBALS, BPF_MAP_TYPE_ARRAY, 1, 4, 8};
+	struct map_def globals = {SONDE_MAP_GLOBALS, BPF_MAP_TYPE_ARRAY, SONDE_GLOBALS, 4, 8};
 	cg->ringbuf = map_define(cg, &events);
 	cg->lost_map = map_define(cg, &lost);
 	cg->globals_map = map_define(cg, &globals);

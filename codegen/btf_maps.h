@@ -13,6 +13,10 @@ void btf_maps_define(struct codegen *cg);
 #define SONDE_MAP_EVENTS "sonde_events"
 #define SONDE_MAP_LOST "sonde_lost"
 #define SONDE_MAP_GLOBALS "sonde_globals"
+/* slots of the globals array (u64 each) */
+#define SONDE_GLOBAL_START_NS 0	/* set by the runtime: elapsed counts from it */
+#define SONDE_GLOBAL_EXIT 1	/* set by exit(): 1 << 32 | (uint32_t)code */
+#define SONDE_GLOBALS 2
 #define SONDE_RINGBUF_SIZE (1u << 20)
 
 #endif

@@ -1,6 +1,7 @@
 /* Small IR-building helpers shared by codegen and the stdlib entries. */
 #include <string.h>
 
+#include "codegen/btf_maps.h"
 #include "codegen/codegen.h"
 
 LLVMValueRef cg_const(struct codegen *cg, uint64_t v)
@@ -210,14 +211,19 @@ void cg_event_send(struct codegen *cg, const struct sema_event *ev, struct ast_n
 	cg_end_if(cg);
 }
 
+LLVMValueRef cg_global_slot(struct codegen *cg, int slot)
+{
+	LLVMValueRef key = cg_alloca(cg, cg->i32, "slot");
+	LLVMBuildStore(cg->b, LLVMConstInt(cg->i32, (unsigned)slot, 0), key);
+	return cg_map_lookup(cg, cg->globals_map, key);
+}
+
 LLVMValueRef cg_elapsed(struct codegen *cg)
 {
 	LLVMValueRef now = cg_helper(cg, BPF_FUNC_ktime_get_ns, cg->i64, NULL, 0);
-	LLVMValueRef key = cg_alloca(cg, cg->i32, "zero");
-	LLVMBuildStore(cg->b, LLVMConstInt(cg->i32, 0, 0), key);
 	LLVMValueRef start = cg_alloca(cg, cg->i64, "start");
 	LLVMBuildStore(cg->b, cg_const(cg, 0), start);
-	LLVMValueRef slot = cg_map_lookup(cg, cg->globals_map, key);
+	LLVMValueRef slot = cg_global_slot(cg, SONDE_GLOBAL_START_NS);
 	cg_if_nonnull(cg, slot);
 	LLVMBuildStore(cg->b, LLVMBuildLoad2(cg->b, cg->i64, slot, ""), start);
 	cg_end_if(cg);

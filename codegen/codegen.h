@@ -106,6 +106,8 @@ void cg_else(struct codegen *cg);
 void cg_end_if(struct codegen *cg);
 /* Returns 0 from the BPF program; code after it goes to a fresh block. */
 void cg_return(struct codegen *cg);
+/* Pointer (possibly NULL) to u64 slot SONDE_GLOBAL_* of the globals array. */
+LLVMValueRef cg_global_slot(struct codegen *cg, int slot);
 /* Nanoseconds since sonde started (the elapsed builtin). */
 LLVMValueRef cg_elapsed(struct codegen *cg);
 /* Stores the integer v into a variable or map element. */

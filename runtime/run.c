@@ -189,6 +189,17 @@ static void detach_all(struct runtime *rt)
 	rt->probes = NULL;
 }
 
+/* exit() in a program whose event the full ring buffer dropped: the
+ * global slot still says so. */
+static void exit_poll(struct runtime *rt)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(rt->obj, SONDE_MAP_GLOBALS);
+	uint32_t key = SONDE_GLOBAL_EXIT;
+	uint64_t v = 0;
+	if (m && !bpf_map_lookup_elem(bpf_map__fd(m), &key, &v) && v >> 32)
+		runtime_request_exit(rt, (int)(int32_t)(uint32_t)v);
+}
+
 static void globals_init(struct runtime *rt)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(rt->obj, SONDE_MAP_GLOBALS);
@@ -296,6 +307,8 @@ int runtime_run(struct sema_program *sp, const void *elf, size_t len,
 			got_usr1 = 0;
 			runtime_print_all_maps(&rt);
 		}
+		if (!rt.exiting)
+			exit_poll(&rt);
 		report_tick(&rt, false);
 	}
 	detach_all(&rt);

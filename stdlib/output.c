@@ -2,6 +2,7 @@
  * runtime through the ring buffer (delete works in the kernel). */
 #include <string.h>
 
+#include "codegen/btf_maps.h"
 #include "codegen/codegen.h"
 #include "runtime/runtime.h"
 #include "stdlib/entries.h"
@@ -97,6 +98,15 @@ static struct type *exit_check(struct sema *s, struct ast_node *n)
 
 static LLVMValueRef exit_emit(struct codegen *cg, struct ast_node *n, struct ast_node *t)
 {
+	/* The request also goes into a global the runtime polls: an event
+	 * can be lost to a full ring buffer, an exit must not be. */
+	LLVMValueRef code = n->list.len ? cg_expr(cg, n->list.items[0]) : cg_const(cg, 0);
+	LLVMValueRef flag = LLVMBuildOr(cg->b, cg_const(cg, 1ull << 32),
+					LLVMBuildAnd(cg->b, code, cg_const(cg, 0xffffffffu), ""), "exit");
+	LLVMValueRef slot = cg_global_slot(cg, SONDE_GLOBAL_EXIT);
+	cg_if_nonnull(cg, slot);
+	LLVMBuildStore(cg->b, flag, slot);
+	cg_end_if(cg);
 	cg_event_send(cg, n->extra, n->list.items, n->list.len);
 	/* Like bpftrace, nothing after exit() runs in this probe. */
 	cg_return(cg);

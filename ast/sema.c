@@ -217,8 +217,16 @@ static void sema_expand_probe(struct sema *s, struct ast_node *probe)
 	/* Group attach points into programs: same provider and same context. */
 	for (int i = 0; i < aps.len; i++) {
 		struct attach_point *ap = aps.items[i];
-		ap->index = s->sp->naps;
-		PUSH(s->sp->aps, s->sp->naps, ap);
+		struct attach_point *prev = i ? aps.items[i - 1] : NULL;
+		if (prev && !strcmp(prev->name, ap->name)) {
+			/* one probe at several sites (a usdt probe whose sites
+			 * lay out their arguments differently): one name, one
+			 * index, one key in @[probe] */
+			ap->index = prev->index;
+		} else {
+			ap->index = s->sp->naps;
+			PUSH(s->sp->aps, s->sp->naps, ap);
+		}
 		struct sema_prog *prog = NULL;
 		for (int j = 0; j < s->sp->nprogs && !prog; j++) {
 			struct sema_prog *p = s->sp->progs[j];

@@ -80,6 +80,18 @@ int fmt_check(const char *fmt, struct type **args, int nargs, const char **err, 
 		}
 		struct fmt_spec sp;
 		int k = spec_parse(fmt, i + 1, &sp);
+		size_t e = i + 1;
+		while (fmt[e] && strchr("-+ #0123456789.", fmt[e]))
+			e++;
+		if (k < 0 && !fmt[i + 1]) {
+			*err = "a '%' ends the format: write %% for a percent sign";
+			return -1;
+		}
+		if (k < 0 && fmt[e] == '*') {
+			*err = "a width or precision taken from an argument (*) is not supported: "
+			       "write the number in the format";
+			return -1;
+		}
 		if (k < 0) {
 			*err = "invalid format specifier (supported: %d %i %u %x %X %o %s %c %p "
 			       "%r %rx %rh, with flags, width and precision)";

@@ -87,11 +87,17 @@ def main():
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, bufsize=1)
     seen = {"prog": set(), "map": set(), "link": set()}
     attached = threading.Event()
+    out_lock = threading.Lock()
+
+    def say(line):
+        """One whole line at a time: the tracer's and ours interleave."""
+        with out_lock:
+            sys.stdout.write(line if line.endswith("\n") else line + "\n")
+            sys.stdout.flush()
 
     def pump():
         for line in proc.stdout:
-            sys.stdout.write(line)
-            sys.stdout.flush()
+            say(line)
             if line.startswith("Attaching "):
                 attached.set()
 
@@ -106,7 +112,7 @@ def main():
             if proc.poll() is not None:
                 return
             sig = getattr(signal, "SIG" + name.upper().removeprefix("SIG"))
-            print(f"-- sending SIG{name.upper().removeprefix('SIG')}", flush=True)
+            say(f"-- sending SIG{name.upper().removeprefix('SIG')}")
             proc.send_signal(sig)
 
     if args.signal:
@@ -115,7 +121,7 @@ def main():
         held_ids(proc.pid, seen)
         time.sleep(0.005)
     reader.join(5)
-    print(f"exit status {proc.returncode}", flush=True)
+    say(f"exit status {proc.returncode}")
 
     left = []
     for kind, ids in seen.items():

@@ -132,6 +132,18 @@ LLVMValueRef cg_lvalue_addr(struct codegen *cg, struct ast_node *e, bool *user);
 bool cg_is_member(const struct ast_node *e);
 LLVMValueRef cg_member(struct codegen *cg, struct ast_node *e, LLVMValueRef dst, uint32_t dst_size);
 
+/* for (i = 0; i < n; i++) { ... } (codegen/cg_loop.c): the builder is in
+ * the body after cg_for_begin; cg_for_break_if leaves the loop when cond
+ * (i1) holds; cg_for_end closes the body and continues after the loop. */
+struct cg_for {
+	LLVMValueRef i;
+	LLVMBasicBlockRef cond, body, next, end;
+};
+void cg_for_begin(struct codegen *cg, struct cg_for *f, uint64_t n);
+LLVMValueRef cg_for_index(struct codegen *cg, struct cg_for *f);
+void cg_for_break_if(struct codegen *cg, struct cg_for *f, LLVMValueRef cond);
+void cg_for_end(struct codegen *cg, struct cg_for *f);
+
 /* Sets the debug location of the following instructions to loc. */
 void cg_set_loc(struct codegen *cg, struct src_loc loc);
 LLVMBasicBlockRef cg_block(struct codegen *cg, const char *name);

@@ -10,7 +10,8 @@ extern const struct stdlib_fn sl_ncpus, sl_numaid, sl_jiffies, sl_rand, sl_cgrou
 	sl_nsecs_fn;
 extern const struct stdlib_fn sl_curtask, sl_ppid, sl_ppid_fn, sl_pcomm, sl_pcomm_fn, sl_username;
 extern const struct stdlib_fn sl_printf, sl_exit, sl_print, sl_clear, sl_zero, sl_delete;
-extern const struct stdlib_fn sl_str;
+extern const struct stdlib_fn sl_str, sl_strlen, sl_strncmp, sl_strstr, sl_strcontains, sl_buf,
+	sl_path;
 extern const struct stdlib_fn sl_sizeof, sl_offsetof;
 extern const struct stdlib_fn sl_count, sl_sum, sl_min, sl_max, sl_avg, sl_stats, sl_hist,
 	sl_lhist;

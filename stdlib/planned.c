@@ -9,9 +9,9 @@ static const char *const planned_vars[] = {
 };
 
 static const char *const planned_funcs[] = {
-	"ksym", "usym", "kaddr", "uaddr", "kstack", "ustack", "ntop", "pton", "buf", "join",
-	"system", "signal", "cat", "time", "strftime", "strncmp", "strcontains", "strlen",
-	"strstr", "len", "has_key", "macaddr", "path", "override", "reg",
+	"ksym", "usym", "kaddr", "uaddr", "kstack", "ustack", "ntop", "pton", "join",
+	"system", "signal", "cat", "time", "strftime",
+	"len", "has_key", "macaddr", "override", "reg",
 	"kptr", "uptr", "cgroupid", "cgroup_path", "errorf", "warnf", "tseries",
 	"unwatch", "skboutput", "socket_cookie", "percpu_kaddr", "bswap", "debugf", "fail",
 	"hash", "lruhash", "percpuhash", "percpulruhash", "print_stack",

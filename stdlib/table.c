@@ -14,7 +14,7 @@ const struct stdlib_fn *const stdlib_table[] = {
 	/* output and control */
 	&sl_printf, &sl_exit, &sl_print, &sl_clear, &sl_zero, &sl_delete,
 	/* strings */
-	&sl_str,
+	&sl_str, &sl_strlen, &sl_strncmp, &sl_strstr, &sl_strcontains, &sl_buf, &sl_path,
 	/* types */
 	&sl_sizeof, &sl_offsetof,
 	/* aggregations */

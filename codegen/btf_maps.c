@@ -113,3 +113,13 @@ void btf_maps_define(struct codegen *cg)
 	cg->lost_map = map_define(cg, &lost);
 	cg->globals_map = map_define(cg, &globals);
 }
+
+LLVMValueRef btf_map_extra(struct codegen *cg, const char *name, int type, uint32_t max_entries,
+			   uint32_t key_size, uint32_t value_size)
+{
+	LLVMValueRef g = LLVMGetNamedGlobal(cg->mod, name);
+	if (g)
+		return g;
+	struct map_def d = {arena_strdup(cg->arena, name), type, max_entries, key_size, value_size};
+	return map_define(cg, &d);
+}

@@ -9,6 +9,11 @@
  * event counter, globals) and fills cg->map_globals. */
 void btf_maps_define(struct codegen *cg);
 
+/* A map a stdlib entry needs besides the program's own (a stack trace
+ * map), defined on first use; the same global for the same name. */
+LLVMValueRef btf_map_extra(struct codegen *cg, const char *name, int type, uint32_t max_entries,
+			   uint32_t key_size, uint32_t value_size);
+
 /* ELF names of the runtime's own maps. */
 #define SONDE_MAP_EVENTS "sonde_events"
 #define SONDE_MAP_LOST "sonde_lost"

@@ -5,11 +5,11 @@
 #include "stdlib/stdlib.h"
 
 static const char *const planned_vars[] = {
-	"kstack", "ustack", "usermode", "__builtin_elapsed",
+	"usermode", "__builtin_elapsed",
 };
 
 static const char *const planned_funcs[] = {
-	"ksym", "usym", "kaddr", "uaddr", "kstack", "ustack", "ntop", "pton", "join",
+	"ntop", "pton", "join",
 	"system", "signal", "cat", "time", "strftime",
 	"len", "has_key", "macaddr", "override", "reg",
 	"kptr", "uptr", "cgroupid", "cgroup_path", "errorf", "warnf", "tseries",

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "runtime/kallsyms.h"
+#include "runtime/symbolize.h"
 #include "stdlib/special.h"
 
 static uint64_t rd_u64(const uint8_t *p)
@@ -39,13 +40,44 @@ static void func(FILE *f, const struct output *o, uint64_t id)
 	fwrite(c, 1, len, f);
 }
 
-static void ksym(FILE *f, uint64_t addr)
+/* A stack: a newline, then one line per frame: "    func+off" (indented
+ * by 4 in a map key, 8 elsewhere) in bpftrace mode, "\tADDR func+off" in
+ * perf mode (with the module for user stacks), "ADDR" in raw mode.  An id
+ * that is an error (no user stack in a kernel thread) prints nothing. */
+static void stack(FILE *f, const struct type *t, const uint8_t *d, bool key)
 {
-	const struct ksym *s = kallsyms_lookup_addr(addr, NULL);
-	if (s)
-		fputs(s->name, f);
-	else
-		fprintf(f, "0x%016" PRIx64, addr);
+	bool user = t->special == SP_USTACK;
+	int64_t id;
+	memcpy(&id, d, 8);
+	int pid = user ? (int)rd_u64(d + 8) : 0;
+	uint64_t ips[128];
+	uint32_t limit = t->sp_limit > 0 && t->sp_limit <= 128 ? (uint32_t)t->sp_limit : 127;
+	if (id < 0)
+		return;
+	int n = sym_stack_frames(limit, id, ips);
+	fputc('\n', f);
+	for (int i = 0; i < n; i++) {
+		switch (t->sp_mode) {
+		case 1:	/* perf */
+			fprintf(f, "\t%" PRIx64 " ", ips[i]);
+			if (user)
+				sym_user_print(f, pid, ips[i], true, true);
+			else
+				sym_kernel(f, ips[i], true);
+			break;
+		case 2:	/* raw */
+			fprintf(f, "%" PRIx64, ips[i]);
+			break;
+		default:
+			fprintf(f, "%*s", key ? 4 : 8, "");
+			if (user)
+				sym_user_print(f, pid, ips[i], true, false);
+			else
+				sym_kernel(f, ips[i], true);
+			break;
+		}
+		fputc('\n', f);
+	}
 }
 
 /* buf(): length, then the bytes. */
@@ -81,7 +113,14 @@ static void write_text(FILE *f, const struct output *o, const struct type *t, co
 		func(f, o, rd_u64(d));
 		break;
 	case SP_KSYM:
-		ksym(f, rd_u64(d));
+		sym_kernel(f, rd_u64(d), false);
+		break;
+	case SP_USYM:
+		sym_user_print(f, (int)rd_u64(d + 8), rd_u64(d), false, false);
+		break;
+	case SP_KSTACK:
+	case SP_USTACK:
+		stack(f, t, d, key);
 		break;
 	case SP_BUF:
 		buffer(f, t, d, 0);

@@ -17,6 +17,8 @@ const struct stdlib_fn *const stdlib_table[] = {
 	&sl_str, &sl_strlen, &sl_strncmp, &sl_strstr, &sl_strcontains, &sl_buf, &sl_path,
 	/* types */
 	&sl_sizeof, &sl_offsetof,
+	/* symbols and stacks */
+	&sl_ksym, &sl_usym, &sl_kaddr, &sl_uaddr, &sl_kstack, &sl_ustack, &sl_kstack_fn, &sl_ustack_fn,
 	/* aggregations */
 	&sl_count, &sl_sum, &sl_min, &sl_max, &sl_avg, &sl_stats, &sl_hist, &sl_lhist,
 };

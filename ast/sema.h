@@ -143,6 +143,9 @@ void sema_error(struct sema *s, struct src_loc loc, const char *fmt, ...)
 struct arena *sema_arena(struct sema *s);
 /* The map named by an AST_MAP node (created on first use). */
 struct sema_map *sema_map_get(struct sema *s, struct ast_node *m);
+/* Checks the keys of the map expression m (AST_MAP) and records their type,
+ * without reading its value (has_key, delete); returns the value type. */
+struct type *sema_check_map_keys(struct sema *s, struct ast_node *m);
 struct sema_event *sema_add_event(struct sema *s, const struct stdlib_fn *fn, struct ast_node *call);
 struct sema_prog *sema_current_prog(struct sema *s);
 const struct sema_program *sema_program(struct sema *s);

@@ -115,6 +115,11 @@ static struct type *check_map(struct sema *s, struct ast_node *n)
 	return set(n, m->value ? m->value : type_new(s->a, TY_NONE));
 }
 
+struct type *sema_check_map_keys(struct sema *s, struct ast_node *n)
+{
+	return check_map(s, n);
+}
+
 /* A field of the current program's context (its first attach point's: the
  * program's attach points share one context). */
 static const struct ctx_field *ctx_lookup(struct sema *s, const char *name, bool builtin)

@@ -13,6 +13,8 @@ extern const struct stdlib_fn sl_printf, sl_exit, sl_print, sl_clear, sl_zero, s
 extern const struct stdlib_fn sl_str, sl_strlen, sl_strncmp, sl_strstr, sl_strcontains, sl_buf,
 	sl_path;
 extern const struct stdlib_fn sl_sizeof, sl_offsetof;
+extern const struct stdlib_fn sl_ntop, sl_pton, sl_macaddr;
+extern const struct stdlib_fn sl_has_key, sl_len, sl_time, sl_strftime;
 extern const struct stdlib_fn sl_ksym, sl_usym, sl_kaddr, sl_uaddr, sl_kstack, sl_ustack,
 	sl_kstack_fn, sl_ustack_fn;
 extern const struct stdlib_fn sl_count, sl_sum, sl_min, sl_max, sl_avg, sl_stats, sl_hist,

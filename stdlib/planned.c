@@ -9,9 +9,9 @@ static const char *const planned_vars[] = {
 };
 
 static const char *const planned_funcs[] = {
-	"ntop", "pton", "join",
-	"system", "signal", "cat", "time", "strftime",
-	"len", "has_key", "macaddr", "override", "reg",
+	"join",
+	"system", "signal", "cat",
+	"override", "reg",
 	"kptr", "uptr", "cgroupid", "cgroup_path", "errorf", "warnf", "tseries",
 	"unwatch", "skboutput", "socket_cookie", "percpu_kaddr", "bswap", "debugf", "fail",
 	"hash", "lruhash", "percpuhash", "percpulruhash", "print_stack",

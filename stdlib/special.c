@@ -1,4 +1,5 @@
 /* Printing TY_SPECIAL values (see special.h). */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -102,6 +103,31 @@ void special_print_buf(const struct output *o, const struct type *t, const uint8
 	buffer(o->out, t, data, hex);
 }
 
+/* strftime(fmt, ns): ns counts from boot like nsecs (CLOCK_MONOTONIC) */
+static void timestamp(FILE *f, const struct type *t, uint64_t ns)
+{
+	struct timespec real, mono;
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	int64_t base = ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000 + (real.tv_nsec - mono.tv_nsec);
+	int64_t at = base + (int64_t)ns;
+	char buf[1024];
+	size_t k = time_format(buf, sizeof(buf), t->name ? t->name : "", (time_t)(at / 1000000000),
+			       (long)(at % 1000000000));
+	if (k)
+		fwrite(buf, 1, k, f);
+	else
+		fputs("(?)", f);
+}
+
+static void inet(FILE *f, const uint8_t *d)
+{
+	char buf[INET6_ADDRSTRLEN];
+	int af = (int)rd_u64(d);
+	if ((af == AF_INET || af == AF_INET6) && inet_ntop(af, d + 8, buf, sizeof(buf)))
+		fputs(buf, f);
+}
+
 static void write_text(FILE *f, const struct output *o, const struct type *t, const uint8_t *d,
 		       bool key)
 {
@@ -124,6 +150,15 @@ static void write_text(FILE *f, const struct output *o, const struct type *t, co
 		break;
 	case SP_BUF:
 		buffer(f, t, d, 0);
+		break;
+	case SP_INET:
+		inet(f, d);
+		break;
+	case SP_MACADDR:
+		fprintf(f, "%02X:%02X:%02X:%02X:%02X:%02X", d[0], d[1], d[2], d[3], d[4], d[5]);
+		break;
+	case SP_TIMESTAMP:
+		timestamp(f, t, rd_u64(d));
 		break;
 	default:
 		break;

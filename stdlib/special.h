@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "ast/types.h"
 #include "runtime/output.h"
@@ -20,5 +21,9 @@ void special_print(const struct output *o, const struct type *t, const uint8_t *
 
 /* A buffer from buf() as printf's %r (hex 0), %rx ('x') or %rh ('h'). */
 void special_print_buf(const struct output *o, const struct type *t, const uint8_t *data, char hex);
+
+/* strftime(3) of fmt at sec.nsec (local time), with bpftrace's %f for the
+ * microseconds; returns the length written (0: nothing, or too long). */
+size_t time_format(char *out, size_t size, const char *fmt, time_t sec, long nsec);
 
 #endif

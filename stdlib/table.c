@@ -13,6 +13,10 @@ const struct stdlib_fn *const stdlib_table[] = {
 	&sl_curtask, &sl_ppid, &sl_ppid_fn, &sl_pcomm, &sl_pcomm_fn, &sl_username,
 	/* output and control */
 	&sl_printf, &sl_exit, &sl_print, &sl_clear, &sl_zero, &sl_delete,
+	/* network addresses */
+	&sl_ntop, &sl_pton, &sl_macaddr,
+	/* maps and time */
+	&sl_has_key, &sl_len, &sl_time, &sl_strftime,
 	/* strings */
 	&sl_str, &sl_strlen, &sl_strncmp, &sl_strstr, &sl_strcontains, &sl_buf, &sl_path,
 	/* types */

@@ -186,17 +186,18 @@ void cg_return(struct codegen *cg)
 
 /* ---------------------------------------------------------- events */
 
-void cg_event_send(struct codegen *cg, const struct sema_event *ev, struct ast_node **args,
-		   int nargs)
+LLVMValueRef cg_event_reserve(struct codegen *cg, const struct sema_event *ev, uint32_t size)
 {
-	uint32_t size = 8 + ((ev->args ? ev->args->size : 0) + 7) / 8 * 8;
+	size = (size + 7) / 8 * 8;
 	LLVMValueRef rargs[] = {cg->ringbuf, cg_const(cg, size), cg_const(cg, 0)};
 	LLVMValueRef rec = cg_helper(cg, BPF_FUNC_ringbuf_reserve, cg->ptr, rargs, 3);
 	cg_if_nonnull(cg, rec);
 	LLVMBuildStore(cg->b, cg_const(cg, (uint64_t)ev->id), rec);
-	for (int i = 0; i < nargs; i++)
-		cg_expr_into(cg, args[i], cg_gep(cg, rec, 8 + ev->args->offsets[i]),
-			     ev->args->fields[i]);
+	return rec;
+}
+
+void cg_event_submit(struct codegen *cg, LLVMValueRef rec)
+{
 	LLVMValueRef sargs[] = {rec, cg_const(cg, 0)};
 	cg_helper(cg, BPF_FUNC_ringbuf_submit, cg->voidt, sargs, 2);
 	cg_else(cg);
@@ -209,6 +210,16 @@ void cg_event_send(struct codegen *cg, const struct sema_event *ev, struct ast_n
 	LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, v, cg_const(cg, 1), ""), slot);
 	cg_end_if(cg);
 	cg_end_if(cg);
+}
+
+void cg_event_send(struct codegen *cg, const struct sema_event *ev, struct ast_node **args,
+		   int nargs)
+{
+	LLVMValueRef rec = cg_event_reserve(cg, ev, 8 + (ev->args ? ev->args->size : 0));
+	for (int i = 0; i < nargs; i++)
+		cg_expr_into(cg, args[i], cg_gep(cg, rec, 8 + ev->args->offsets[i]),
+			     ev->args->fields[i]);
+	cg_event_submit(cg, rec);
 }
 
 LLVMValueRef cg_global_slot(struct codegen *cg, int slot)

@@ -98,6 +98,11 @@ LLVMValueRef cg_map_update(struct codegen *cg, LLVMValueRef map, LLVMValueRef ke
  * lost event when the ring buffer is full. */
 void cg_event_send(struct codegen *cg, const struct sema_event *ev, struct ast_node **args,
 		   int nargs);
+/* The same in two steps, for events laid out otherwise: reserve a record of
+ * size bytes (the id written in its first 8), write it (the code between
+ * runs only when the record was reserved), submit it. */
+LLVMValueRef cg_event_reserve(struct codegen *cg, const struct sema_event *ev, uint32_t size);
+void cg_event_submit(struct codegen *cg, LLVMValueRef rec);
 /* Structured control flow for emitters: code between cg_if_nonnull(v) and
  * cg_end_if() runs only when the pointer v is not NULL. */
 void cg_if_nonnull(struct codegen *cg, LLVMValueRef v);

@@ -14,10 +14,16 @@ extern const struct stdlib_fn sl_str, sl_strlen, sl_strncmp, sl_strstr, sl_strco
 	sl_path;
 extern const struct stdlib_fn sl_sizeof, sl_offsetof;
 extern const struct stdlib_fn sl_ntop, sl_pton, sl_macaddr;
+extern const struct stdlib_fn sl_join, sl_cat, sl_system, sl_signal, sl_override;
 extern const struct stdlib_fn sl_has_key, sl_len, sl_time, sl_strftime;
 extern const struct stdlib_fn sl_ksym, sl_usym, sl_kaddr, sl_uaddr, sl_kstack, sl_ustack,
 	sl_kstack_fn, sl_ustack_fn;
 extern const struct stdlib_fn sl_count, sl_sum, sl_min, sl_max, sl_avg, sl_stats, sl_hist,
 	sl_lhist;
+
+/* printf-like calls (printf, cat, system): checks the literal format
+ * against the arguments and makes the event; NULL after an error. */
+struct sema_event *stdlib_format_event(struct sema *s, struct ast_node *n,
+				      const struct stdlib_fn *fn);
 
 #endif

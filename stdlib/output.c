@@ -34,32 +34,39 @@ static struct type *event_args(struct sema *s, struct ast_node **args, int n, st
 
 /* ---------------------------------------------------------------- printf */
 
-static struct type *printf_check(struct sema *s, struct ast_node *n)
+struct sema_event *stdlib_format_event(struct sema *s, struct ast_node *n,
+				      const struct stdlib_fn *fn)
 {
-	struct arena *a = sema_arena(s);
 	struct ast_node *fmt = n->list.items[0];
 	if (fmt->kind != AST_STR) {
 		sema_check_expr(s, fmt);
-		sema_error(s, fmt->loc, "printf() needs a string literal as its format");
-		return type_error(a);
+		sema_error(s, fmt->loc, "%s() needs a string literal as its format", n->name);
+		return NULL;
 	}
 	struct type **f;
 	struct type *args = event_args(s, n->list.items + 1, n->list.len - 1, &f);
 	if (!args)
-		return type_error(a);
+		return NULL;
 	const char *err;
 	int err_arg;
 	if (fmt_check(fmt->str, f, n->list.len - 1, &err, &err_arg) < 0) {
 		struct src_loc loc = err_arg >= 0 && err_arg + 1 < n->list.len
 					     ? n->list.items[err_arg + 1]->loc
 				     : err_arg == -2 ? n->loc : fmt->loc;
-		sema_error(s, loc, "printf: %s", err);
-		return type_error(a);
+		sema_error(s, loc, "%s: %s", n->name, err);
+		return NULL;
 	}
-	struct sema_event *ev = sema_add_event(s, &sl_printf, n);
+	struct sema_event *ev = sema_add_event(s, fn, n);
 	ev->fmt = fmt->str;
 	ev->args = args;
-	return type_void(a);
+	return ev;
+}
+
+static struct type *printf_check(struct sema *s, struct ast_node *n)
+{
+	if (!stdlib_format_event(s, n, &sl_printf))
+		return type_error(sema_arena(s));
+	return type_void(sema_arena(s));
 }
 
 static LLVMValueRef printf_emit(struct codegen *cg, struct ast_node *n, struct ast_node *t)

@@ -9,10 +9,7 @@ static const char *const planned_vars[] = {
 };
 
 static const char *const planned_funcs[] = {
-	"join",
-	"system", "signal", "cat",
-	"override", "reg",
-	"kptr", "uptr", "cgroupid", "cgroup_path", "errorf", "warnf", "tseries",
+	"reg", "kptr", "uptr", "cgroupid", "cgroup_path", "errorf", "warnf", "tseries",
 	"unwatch", "skboutput", "socket_cookie", "percpu_kaddr", "bswap", "debugf", "fail",
 	"hash", "lruhash", "percpuhash", "percpulruhash", "print_stack",
 };

@@ -282,7 +282,7 @@ static void sema_toplevel(struct sema *s)
 			diag_error(s->d, n->loc, "macro definitions are not supported yet");
 			break;
 		case AST_MAP_DECL:
-			diag_error(s->d, n->loc, "map declarations (let @map = ...) are not supported yet");
+			sema_declare_map(s, n);
 			break;
 		case AST_C_DEFINITION:
 			diag_error(s->d, n->loc, "C definitions and #include are not supported yet");

@@ -17,11 +17,26 @@ struct sema {
 	int loop_depth;
 	const char *missing_probes;	/* config: "error" (NULL), "warn", "ignore" */
 	int max_programs;	/* config max_probes (0: the default) */
+	struct sema_map_decl *decls;	/* let @m = hash(N) at the top level */
+	int ndecls;
+};
+
+/* A map declaration: the BPF map type and size asked for. */
+struct sema_map_decl {
+	const char *name;	/* without '@' */
+	const char *kind;	/* "hash", "lruhash", "percpuhash", ... */
+	int bpf_type;
+	uint32_t entries;
+	struct src_loc loc;
+	bool used;
 };
 
 void sema_check_probes(struct sema *s);
 void sema_check_block(struct sema *s, struct ast_node *b);
 void sema_check_maps(struct sema *s);
+/* let @m = hash(N), percpuhash(N), lruhash(N), percpulruhash(N),
+ * percpuarray(N): recorded, applied when the map's layout is chosen. */
+void sema_declare_map(struct sema *s, struct ast_node *n);
 /* Records that map m holds values of type t (set at loc); reports a
  * conflict with an earlier use. */
 void sema_map_set_value(struct sema *s, struct sema_map *m, struct type *t, struct src_loc loc);

@@ -162,6 +162,88 @@ static void map_layout(struct sema *s, struct sema_map *m)
 		l->max_entries = l->nbuckets;
 }
 
+static const struct {
+	const char *name;
+	int bpf_type;
+	bool percpu;
+} decl_kinds[] = {
+	{"hash", BPF_MAP_TYPE_HASH, false},
+	{"lruhash", BPF_MAP_TYPE_LRU_HASH, false},
+	{"percpuhash", BPF_MAP_TYPE_PERCPU_HASH, true},
+	{"percpulruhash", BPF_MAP_TYPE_LRU_PERCPU_HASH, true},
+	{"percpuarray", BPF_MAP_TYPE_PERCPU_ARRAY, true},
+};
+
+void sema_declare_map(struct sema *s, struct ast_node *n)
+{
+	struct ast_node *c = n->rhs;
+	int k = -1;
+	for (int i = 0; c && c->kind == AST_CALL && i < (int)(sizeof(decl_kinds) / sizeof(decl_kinds[0])); i++)
+		if (!strcmp(c->name, decl_kinds[i].name))
+			k = i;
+	if (k < 0) {
+		diag_error(s->d, c ? c->loc : n->loc,
+			   "a map is declared with hash(N), lruhash(N), percpuhash(N), percpulruhash(N) or percpuarray(N)");
+		return;
+	}
+	int64_t v;
+	if (c->list.len != 1 || !sema_const_int(s, c->list.items[0], &v) || v < 1 || v > (1 << 24)) {
+		diag_error(s->d, c->loc, "%s() takes the map's maximum number of entries, an integer constant from 1 to 16777216",
+			   c->name);
+		return;
+	}
+	const char *name = n->name ? n->name : "";
+	for (int i = 0; i < s->ndecls; i++)
+		if (!strcmp(s->decls[i].name, name)) {
+			diag_error(s->d, n->loc, "map @%s is declared twice", name);
+			diag_hint(s->d, "first declared at line %d, column %d", s->decls[i].loc.line,
+				  s->decls[i].loc.col);
+			return;
+		}
+	struct sema_map_decl *d = arena_alloc(s->a, sizeof(*d) * (size_t)(s->ndecls + 1));
+	if (s->ndecls)
+		memcpy(d, s->decls, sizeof(*d) * (size_t)s->ndecls);
+	d[s->ndecls] = (struct sema_map_decl){.name = name, .kind = decl_kinds[k].name,
+					      .bpf_type = decl_kinds[k].bpf_type,
+					      .entries = (uint32_t)v, .loc = n->loc};
+	s->decls = d;
+	s->ndecls++;
+}
+
+/* The declared type replaces the one sonde would choose. */
+static void apply_decl(struct sema *s, struct sema_map *m, struct sema_map_decl *d)
+{
+	struct map_layout *l = &m->layout;
+	const struct type *v = m->value;
+	bool agg = v->kind == TY_AGG;
+	bool percpu = d->bpf_type == BPF_MAP_TYPE_PERCPU_HASH ||
+		      d->bpf_type == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
+		      d->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY;
+	d->used = true;
+	if (agg != percpu) {
+		diag_error(s->d, d->loc, agg ? "map %s holds %s(), which needs a per-CPU map: percpuhash or percpulruhash"
+					     : "map %s holds %s values, but a %s map holds only aggregations (count(), sum(), ...)",
+			   m->name, agg ? agg_name(v->agg) : type_name(s->a, v), d->kind);
+		return;
+	}
+	if (d->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		if (l->bpf_type != BPF_MAP_TYPE_PERCPU_ARRAY) {
+			diag_error(s->d, d->loc, "percpuarray is for count() and hist() maps without keys; declare %s with percpuhash",
+				   m->name);
+			return;
+		}
+		return;
+	}
+	if (l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		/* a keyless count or hist in a hash: a zero key, or the bucket */
+		l->key_size = 8;
+		l->bucket_in_key = l->nbuckets > 0;
+	}
+	l->bpf_type = d->bpf_type;
+	uint64_t max = (uint64_t)d->entries * (l->nbuckets ? l->nbuckets : 1);
+	l->max_entries = max > (1u << 24) ? (1u << 24) : (uint32_t)max;
+}
+
 void sema_check_maps(struct sema *s)
 {
 	for (int i = 0; i < s->sp->nmaps; i++) {
@@ -173,5 +255,16 @@ void sema_check_maps(struct sema *s)
 			continue;
 		}
 		map_layout(s, m);
+		for (int k = 0; k < s->ndecls; k++)
+			if (!strcmp(s->decls[k].name, m->name + 1))
+				apply_decl(s, m, &s->decls[k]);
+	}
+	for (int k = 0; k < s->ndecls; k++) {
+		bool exists = false;
+		for (int i = 0; i < s->sp->nmaps; i++)
+			exists |= !strcmp(s->decls[k].name, s->sp->maps[i]->name + 1);
+		if (!exists)
+			diag_warn(s->d, s->decls[k].loc, "map @%s is declared but never used",
+				  s->decls[k].name);
 	}
 }

@@ -11,7 +11,7 @@ static const char *const planned_vars[] = {
 static const char *const planned_funcs[] = {
 	"reg", "kptr", "uptr", "cgroupid", "cgroup_path", "errorf", "warnf", "tseries",
 	"unwatch", "skboutput", "socket_cookie", "percpu_kaddr", "bswap", "debugf", "fail",
-	"hash", "lruhash", "percpuhash", "percpulruhash", "print_stack",
+	"print_stack",
 };
 
 bool stdlib_planned(const char *name, enum stdlib_kind kind)

@@ -392,10 +392,19 @@ LLVMValueRef cg_expr(struct codegen *cg, struct ast_node *n)
 		return ctx_read(cg, n);
 	case AST_INDEX:
 		return cg_member(cg, n, dst, dst_size);
-	case AST_CAST:
+	case AST_CAST: {
 		if (n->type->kind == TY_BOOL)
 			return zext(cg, LLVMBuildICmp(cg->b, LLVMIntNE, cg_expr(cg, n->lhs), cg_const(cg, 0), ""));
-		return cg_int_cast(cg, cg_expr(cg, n->lhs), n->type);
+		const struct type *from = n->lhs->type, *to = n->type;
+		LLVMValueRef v = cg_expr(cg, n->lhs);
+		if (to->kind == TY_INT && from->kind == TY_INT && from->size < to->size) {
+			/* bpftrace widens by the signedness of the type cast to:
+			 * (int64)(uint32)-1 is -1, (uint16)(int8)-1 is 255 */
+			struct type narrow = {.kind = TY_INT, .size = from->size, .is_signed = to->is_signed};
+			v = cg_int_cast(cg, v, &narrow);
+		}
+		return cg_int_cast(cg, v, to);
+	}
 	case AST_TUPLE: {
 		LLVMValueRef buf = cg_buffer(cg, n->type->size, "tuple");
 		cg_expr_into(cg, n, buf, n->type);

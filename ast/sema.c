@@ -19,6 +19,10 @@ struct arena *sema_arena(struct sema *s) { return s->a; }
 bool sema_final(struct sema *s) { return s->final; }
 struct sema_prog *sema_current_prog(struct sema *s) { return s->prog; }
 const struct sema_program *sema_program(struct sema *s) { return s->sp; }
+const char *sema_source_name(struct sema *s)
+{
+	return s->d && s->d->src && s->d->src->name ? s->d->src->name : "script";
+}
 
 void sema_error(struct sema *s, struct src_loc loc, const char *fmt, ...)
 {

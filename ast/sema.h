@@ -149,6 +149,8 @@ struct type *sema_check_map_keys(struct sema *s, struct ast_node *m);
 struct sema_event *sema_add_event(struct sema *s, const struct stdlib_fn *fn, struct ast_node *call);
 struct sema_prog *sema_current_prog(struct sema *s);
 const struct sema_program *sema_program(struct sema *s);
+/* The program's file name as diagnostics give it ("-e" for a one-liner). */
+const char *sema_source_name(struct sema *s);
 bool sema_final(struct sema *s);
 /* A hint under the error just reported (final pass only). */
 void sema_hint(struct sema *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

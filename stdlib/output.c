@@ -290,3 +290,49 @@ const struct stdlib_fn sl_delete = {
 	.name = "delete", .kind = SL_FUNC, .min_args = 1, .max_args = 2,
 	.check = delete_check, .emit = delete_emit,
 };
+
+/* --------------------------------------------------------- errorf, warnf */
+
+/* printf to stderr, prefixed with where the call is, as a diagnostic:
+ * "file:line:col: error: text". */
+static struct type *errorf_check(struct sema *s, struct ast_node *n)
+{
+	struct sema_event *ev = stdlib_format_event(s, n, n->fn);
+	if (!ev)
+		return type_error(sema_arena(s));
+	{
+		/* the prefix joins the checked format; a '%' in the file name
+		 * is doubled */
+		const char *name = sema_source_name(s);
+		char esc[256];
+		size_t k = 0;
+		for (size_t i = 0; name[i] && k + 2 < sizeof(esc); i++) {
+			if (name[i] == '%')
+				esc[k++] = '%';
+			esc[k++] = name[i];
+		}
+		esc[k] = 0;
+		ev->fmt = arena_printf(sema_arena(s), "%s:%d:%d: %s: %s\n", esc, n->loc.line, n->loc.col,
+				       n->fn == &sl_errorf ? "error" : "warning", n->list.items[0]->str);
+	}
+	return type_void(sema_arena(s));
+}
+
+static void errorf_print(struct runtime *rt, const struct sema_event *ev, const uint8_t *data,
+			 size_t len)
+{
+	struct output o = rt->out;
+	o.out = stderr;
+	fflush(rt->out.out);
+	fmt_print(&o, ev->fmt, ev->args, data);
+}
+
+const struct stdlib_fn sl_errorf = {
+	.name = "errorf", .kind = SL_FUNC, .min_args = 1, .max_args = 65,
+	.check = errorf_check, .emit = printf_emit, .print = errorf_print,
+};
+
+const struct stdlib_fn sl_warnf = {
+	.name = "warnf", .kind = SL_FUNC, .min_args = 1, .max_args = 65,
+	.check = errorf_check, .emit = printf_emit, .print = errorf_print,
+};

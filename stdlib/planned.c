@@ -5,12 +5,12 @@
 #include "stdlib/stdlib.h"
 
 static const char *const planned_vars[] = {
-	"usermode", "__builtin_elapsed",
+	"__builtin_elapsed",
 };
 
 static const char *const planned_funcs[] = {
-	"reg", "kptr", "uptr", "cgroupid", "cgroup_path", "errorf", "warnf", "tseries",
-	"unwatch", "skboutput", "socket_cookie", "percpu_kaddr", "bswap", "debugf", "fail",
+	"cgroup_path", "tseries",
+	"unwatch", "skboutput", "socket_cookie", "percpu_kaddr", "debugf", "fail",
 	"print_stack",
 };
 

@@ -1,5 +1,8 @@
 /* The current task: curtask (a typed struct task_struct *), ppid, pcomm
  * (fields of it read through kernel BTF offsets) and username. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include <bpf/btf.h>
@@ -164,4 +167,40 @@ const struct stdlib_fn sl_pcomm_fn = {
 };
 const struct stdlib_fn sl_username = {
 	.name = "username", .kind = SL_VAR, .check = username_check, .emit = username_emit,
+};
+
+/* cgroupid(path): the id of a cgroup (version 2) directory, read when
+ * compiling: what the cgroup builtin gives for tasks in it. */
+static struct type *cgroupid_check(struct sema *s, struct ast_node *n)
+{
+	struct arena *a = sema_arena(s);
+	struct ast_node *arg = n->list.items[0];
+	if (arg->kind != AST_STR) {
+		sema_check_expr(s, arg);
+		sema_error(s, arg->loc, "cgroupid() needs a path as a string literal");
+		return type_error(a);
+	}
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h = {.fh.handle_bytes = sizeof(uint64_t)};
+	int mount_id;
+	if (name_to_handle_at(AT_FDCWD, arg->str, &h.fh, &mount_id, 0) < 0 ||
+	    h.fh.handle_bytes != sizeof(uint64_t)) {
+		sema_error(s, arg->loc, "cgroupid(): cannot read the cgroup id of %s: %s", arg->str,
+			   strerror(errno));
+		return type_error(a);
+	}
+	memcpy(&n->ival, h.fh.f_handle, 8);
+	return type_int(a, 8, false);
+}
+
+static LLVMValueRef cgroupid_emit(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	return cg_const(cg, n->ival);
+}
+
+const struct stdlib_fn sl_cgroupid = {
+	.name = "cgroupid", .kind = SL_FUNC, .min_args = 1, .max_args = 1,
+	.check = cgroupid_check, .emit = cgroupid_emit,
 };

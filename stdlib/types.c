@@ -112,3 +112,38 @@ const struct stdlib_fn sl_offsetof = {
 	.name = "offsetof", .kind = SL_FUNC, .min_args = 2, .max_args = 2,
 	.check = offsetof_check, .emit = const_emit,
 };
+
+/* kptr(p), uptr(p): the same pointer, now known to point into kernel or
+ * user memory (reads through it use the matching helper). */
+static struct type *space_check(struct sema *s, struct ast_node *n)
+{
+	struct arena *a = sema_arena(s);
+	struct type *t = sema_check_expr(s, n->list.items[0]);
+	if (!t || t->kind == TY_ERROR || t->kind == TY_NONE)
+		return type_error(a);
+	if (t->kind == TY_INT)
+		return t;
+	if (t->kind != TY_PTR) {
+		sema_error(s, n->list.items[0]->loc, "%s() needs a pointer, not %s", n->name,
+			   type_name(a, t));
+		return type_error(a);
+	}
+	struct type *c = arena_alloc(a, sizeof(*c));
+	*c = *t;
+	c->user_ptr = n->name[0] == 'u';
+	return c;
+}
+
+static LLVMValueRef space_emit(struct codegen *cg, struct ast_node *n, struct ast_node *t)
+{
+	return cg_expr(cg, n->list.items[0]);
+}
+
+const struct stdlib_fn sl_kptr = {
+	.name = "kptr", .kind = SL_FUNC, .min_args = 1, .max_args = 1,
+	.check = space_check, .emit = space_emit,
+};
+const struct stdlib_fn sl_uptr = {
+	.name = "uptr", .kind = SL_FUNC, .min_args = 1, .max_args = 1,
+	.check = space_check, .emit = space_emit,
+};

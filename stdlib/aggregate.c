@@ -48,10 +48,7 @@ static struct type *hist_check(struct sema *s, struct ast_node *n)
 				   "hist(): bits must be an integer constant from 0 to 5");
 			return type_error(sema_arena(s));
 		}
-		if (bits) {
-			sema_unsupported(s, n->list.items[1]->loc, "hist() with bits > 0");
-			return type_error(sema_arena(s));
-		}
+		t->hist_bits = (int)bits;
 	}
 	return t;
 }
@@ -197,6 +194,41 @@ static LLVMValueRef avg_emit(struct codegen *cg, struct ast_node *n, struct ast_
 
 /* log2 bucket: 0 for negative, 1 for zero, else 2 + floor(log2(x)),
  * without branches: ctlz expands to straight-line bit operations in BPF. */
+static LLVMValueRef hist_bucket(struct codegen *cg, LLVMValueRef x, bool is_signed);
+
+/* hist(x, bits): below 2n (n = 2^bits) one bucket per value, x + 1; above,
+ * each power of two 2^p split in n: index ((p + 1 - bits) << bits |
+ * the bits below the top one) + 1 (ast/types.h has the numbering). */
+static LLVMValueRef hist_bits_bucket(struct codegen *cg, LLVMValueRef x, bool is_signed,
+				     uint32_t bits)
+{
+	uint64_t n = 1ull << bits;
+	LLVMTypeRef ft = LLVMFunctionType(cg->i64, (LLVMTypeRef[]){cg->i64, cg->i1}, 2, 0);
+	unsigned id = LLVMLookupIntrinsicID("llvm.ctlz", 9);
+	LLVMValueRef ctlz = LLVMGetIntrinsicDeclaration(cg->mod, id, (LLVMTypeRef[]){cg->i64}, 1);
+	/* x | 1 keeps ctlz defined; small values take the other branch */
+	LLVMValueRef lz = LLVMBuildCall2(cg->b, ft, ctlz,
+					 (LLVMValueRef[]){LLVMBuildOr(cg->b, x, cg_const(cg, 1), ""),
+							  LLVMConstInt(cg->i1, 0, 0)}, 2, "lz");
+	LLVMValueRef p = LLVMBuildSub(cg->b, cg_const(cg, 63), lz, "p");
+	LLVMValueRef e = LLVMBuildSub(cg->b, LLVMBuildAdd(cg->b, p, cg_const(cg, 1), ""),
+				      cg_const(cg, bits), "e");
+	/* for x >= 2n, p > bits: the shift is in range */
+	LLVMValueRef shift = LLVMBuildSub(cg->b, p, cg_const(cg, bits), "");
+	LLVMValueRef sub = LLVMBuildAnd(cg->b, LLVMBuildLShr(cg->b, x, shift, ""),
+					cg_const(cg, n - 1), "sub");
+	LLVMValueRef j = LLVMBuildOr(cg->b, LLVMBuildShl(cg->b, e, cg_const(cg, bits), ""), sub, "");
+	LLVMValueRef big = LLVMBuildAdd(cg->b, j, cg_const(cg, 1), "");
+	LLVMValueRef small = LLVMBuildAdd(cg->b, x, cg_const(cg, 1), "");
+	LLVMValueRef is_small = LLVMBuildICmp(cg->b, LLVMIntULT, x, cg_const(cg, 2 * n), "");
+	LLVMValueRef b = LLVMBuildSelect(cg->b, is_small, small, big, "b");
+	if (is_signed) {
+		LLVMValueRef neg = LLVMBuildICmp(cg->b, LLVMIntSLT, x, cg_const(cg, 0), "neg");
+		b = LLVMBuildSelect(cg->b, neg, cg_const(cg, 0), b, "b");
+	}
+	return b;
+}
+
 static LLVMValueRef hist_bucket(struct codegen *cg, LLVMValueRef x, bool is_signed)
 {
 	LLVMTypeRef ft = LLVMFunctionType(cg->i64, (LLVMTypeRef[]){cg->i64, cg->i1}, 2, 0);
@@ -234,8 +266,9 @@ static LLVMValueRef hist_emit(struct codegen *cg, struct ast_node *n, struct ast
 {
 	const struct type *t = target->map->value;
 	LLVMValueRef x = cg_expr(cg, n->list.items[0]);
-	LLVMValueRef b = t->agg == AGG_HIST ? hist_bucket(cg, x, t->agg_signed)
-					    : lhist_bucket(cg, x, t);
+	LLVMValueRef b = t->agg != AGG_HIST ? lhist_bucket(cg, x, t)
+			 : t->hist_bits ? hist_bits_bucket(cg, x, t->agg_signed, (uint32_t)t->hist_bits)
+					: hist_bucket(cg, x, t->agg_signed);
 	agg_update(cg, target, b, apply_count, NULL);
 	return NULL;
 }

@@ -16,19 +16,7 @@
 #include "runtime/elf_symbols.h"
 #include "runtime/probes/uprobe.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                                 \
-	do {                                                                             \
-		if (cond) {                                                              \
-			passed++;                                                        \
-		} else {                                                                 \
-			failed++;                                                        \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__);                                    \
-			fputc('\n', stderr);                                             \
-		}                                                                        \
-	} while (0)
+#include "check.h"
 
 /* A regular file that is not ELF. */
 static char text_file[] = "/tmp/sonde-test-elf-XXXXXX";
@@ -233,6 +221,5 @@ int main(int argc, char **argv)
 	elf_cache_clear();
 	dwarf_args_cache_clear();
 	unlink(text_file);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_summary();
 }

@@ -91,11 +91,8 @@ static void report(struct diags *d, const char *kind, struct src_loc loc,
 		show_source(d, loc);
 }
 
-void diag_error(struct diags *d, struct src_loc loc, const char *fmt, ...)
+void diag_verror(struct diags *d, struct src_loc loc, const char *fmt, va_list ap)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
 	if (d->errors_as_warnings) {
 		if (!d->quiet_warnings)
 			report(d, "warning", loc, fmt, ap);
@@ -104,6 +101,14 @@ void diag_error(struct diags *d, struct src_loc loc, const char *fmt, ...)
 		report(d, "error", loc, fmt, ap);
 		d->errors++;
 	}
+}
+
+void diag_error(struct diags *d, struct src_loc loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_verror(d, loc, fmt, ap);
 	va_end(ap);
 }
 
@@ -117,17 +122,22 @@ void diag_warn(struct diags *d, struct src_loc loc, const char *fmt, ...)
 	d->warnings++;
 }
 
+void diag_vhint(struct diags *d, const char *fmt, va_list ap)
+{
+	if (d->errors_as_warnings && d->quiet_warnings)
+		return;
+	fputs("hint: ", d->out);
+	vfprintf(d->out, fmt, ap);
+	fputc('\n', d->out);
+}
+
 void diag_hint(struct diags *d, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (d->errors_as_warnings && d->quiet_warnings)
-		return;
-	fputs("hint: ", d->out);
 	va_start(ap, fmt);
-	vfprintf(d->out, fmt, ap);
+	diag_vhint(d, fmt, ap);
 	va_end(ap);
-	fputc('\n', d->out);
 }
 
 void diag_plain(struct diags *d, const char *fmt, ...)

@@ -32,6 +32,11 @@ void diag_warn(struct diags *d, struct src_loc loc, const char *fmt, ...)
 /* A "hint: ..." line for the diagnostic just printed. */
 void diag_hint(struct diags *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The same, for wrappers that take their own variable arguments. */
+void diag_verror(struct diags *d, struct src_loc loc, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+void diag_vhint(struct diags *d, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* An error with no source location (command line, system). */
 void diag_plain(struct diags *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

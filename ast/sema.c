@@ -28,24 +28,20 @@ void sema_error(struct sema *s, struct src_loc loc, const char *fmt, ...)
 {
 	if (!s->final)
 		return;
-	char buf[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	diag_verror(s->d, loc, fmt, ap);
 	va_end(ap);
-	diag_error(s->d, loc, "%s", buf);
 }
 
 void sema_hint(struct sema *s, const char *fmt, ...)
 {
 	if (!s->final)
 		return;
-	char buf[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	diag_vhint(s->d, fmt, ap);
 	va_end(ap);
-	diag_hint(s->d, "%s", buf);
 }
 
 void sema_unsupported(struct sema *s, struct src_loc loc, const char *what)

@@ -19,8 +19,7 @@ void diag_init(struct diags *d, const struct diag_source *src, FILE *out)
 }
 
 /* The bytes of line `line` (1-based) of the source, without its newline. */
-static bool source_line(const struct diag_source *src, int line,
-			const char **start, size_t *len)
+bool diag_source_line(const struct diag_source *src, int line, const char **start, size_t *len)
 {
 	const char *p, *end, *nl;
 
@@ -49,7 +48,7 @@ static void show_source(struct diags *d, struct src_loc loc)
 	const char *text;
 	size_t len, col, last;
 
-	if (!source_line(d->src, loc.line, &text, &len))
+	if (!diag_source_line(d->src, loc.line, &text, &len))
 		return;
 	fputs("  ", d->out);
 	/* control characters (a NUL, an escape sequence) are shown as spaces:

@@ -43,6 +43,8 @@ void diag_plain(struct diags *d, const char *fmt, ...)
 
 /* The closest of candidates[0..n) to name by edit distance, or NULL when
  * nothing is close enough to be worth suggesting. */
+/* The bytes of line `line` (1-based) of the source, without its newline. */
+bool diag_source_line(const struct diag_source *src, int line, const char **start, size_t *len);
 const char *diag_closest(const char *name, const char *const *candidates, int n);
 
 #endif

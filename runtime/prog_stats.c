@@ -8,6 +8,8 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include "ast/diag.h"
+#include "runtime/bpf_line_info.h"
 #include "runtime/prog_stats.h"
 #include "runtime/runtime.h"
 
@@ -225,6 +227,21 @@ static void insn_print(struct runtime *rt, FILE *f, const struct bpf_insn *in, s
 	}
 }
 
+/* "; LINE:COL  the script's line" before the instructions that came from it,
+ * as bpftool prints C source lines */
+static void source_comment(FILE *f, const struct diag_source *src, const struct bpf_line *at)
+{
+	const char *text;
+	size_t len;
+	if (!diag_source_line(src, at->line, &text, &len))
+		return;
+	while (len && (*text == ' ' || *text == '\t'))
+		text++, len--;
+	while (len && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+		len--;
+	fprintf(f, "; %d:%d  %.*s\n", at->line, at->col, (int)len, text);
+}
+
 int prog_dump_bpf(struct runtime *rt, FILE *f)
 {
 	struct bpf_program *p;
@@ -240,13 +257,24 @@ int prog_dump_bpf(struct runtime *rt, FILE *f)
 			fputs("  (the instructions are no longer available)\n", f);
 			continue;
 		}
+		size_t nlines = 0;
+		struct bpf_line *lines = sp ? bpf_line_info(rt->sp->elf, rt->sp->elf_len,
+							       sp->fn_name, &nlines)
+					    : NULL;
+		const struct bpf_line *shown = NULL;
 		for (size_t i = 0; i < n; i++) {
+			const struct bpf_line *at = bpf_line_at(lines, nlines, (long)i);
+			if (at && (!shown || at->line != shown->line)) {
+				source_comment(f, rt->sp->src, at);
+				shown = at;
+			}
 			fprintf(f, "%5zu: ", i);
 			insn_print(rt, f, &insns[i], i, n);
 			fputc('\n', f);
 			if (insns[i].code == (BPF_LD | BPF_IMM | BPF_DW))
 				i++;
 		}
+		free(lines);
 		fputc('\n', f);
 	}
 	return 0;

@@ -5,8 +5,6 @@
  * it emits) maps it back to the script.  Then a sentence on what to change,
  * and the verifier's last lines. */
 #include <ctype.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +14,7 @@
 
 #include "ast/diag.h"
 #include "ast/sema.h"
+#include "runtime/bpf_line_info.h"
 #include "runtime/verifier_log.h"
 
 static char *log_buf;
@@ -129,130 +128,19 @@ static long failing_insn(const char *log, const char *end)
 	return last;
 }
 
-struct btf_strings {
-	const char *s;
-	uint32_t len;
-};
-
-static const char *btf_str(const struct btf_strings *t, uint32_t off)
-{
-	return off < t->len ? t->s + off : "";
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static Elf_Data *section_data(Elf *e, size_t shstrndx, const char *name, Elf_Scn **found)
-{
-	for (Elf_Scn *scn = elf_nextscn(e, NULL); scn; scn = elf_nextscn(e, scn)) {
-		GElf_Shdr sh;
-		const char *n;
-		if (!gelf_getshdr(scn, &sh) || !(n = elf_strptr(e, shstrndx, sh.sh_name)))
-			continue;
-		if (!strcmp(n, name)) {
-			if (found)
-				*found = scn;
-			return elf_getdata(scn, NULL);
-		}
-	}
-	return NULL;
-}
-
-/* The section and offset in it of the function fn. */
-static bool symbol_place(Elf *e, size_t shstrndx, const char *fn, const char **sec,
-			 uint64_t *off)
-{
-	for (Elf_Scn *scn = elf_nextscn(e, NULL); scn; scn = elf_nextscn(e, scn)) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
-			continue;
-		Elf_Data *d = elf_getdata(scn, NULL);
-		size_t n = d ? d->d_size / sh.sh_entsize : 0;
-		for (size_t i = 0; i < n; i++) {
-			GElf_Sym sym;
-			const char *name;
-			if (!gelf_getsym(d, (int)i, &sym) ||
-			    !(name = elf_strptr(e, sh.sh_link, sym.st_name)) || strcmp(name, fn))
-				continue;
-			Elf_Scn *target = elf_getscn(e, sym.st_shndx);
-			GElf_Shdr tsh;
-			if (!target || !gelf_getshdr(target, &tsh))
-				return false;
-			*sec = elf_strptr(e, shstrndx, tsh.sh_name);
-			*off = sym.st_value;
-			return *sec != NULL;
-		}
-	}
-	return false;
-}
-
-/* Line and column of the instruction insn of function fn, from the line
- * info in .BTF.ext: the last record at or before the instruction. */
+/* Line and column of the instruction insn of function fn. */
 static bool insn_location(const void *elf, size_t len, const char *fn, long insn,
 			  struct src_loc *out)
 {
-	bool ok = false;
-	if (!elf || !len || !fn || insn < 0 || elf_version(EV_CURRENT) == EV_NONE)
-		return false;
-	Elf *e = elf_memory((char *)elf, len);
-	size_t shstrndx;
-	if (!e || elf_getshdrstrndx(e, &shstrndx))
-		goto out;
-	const char *sec;
-	uint64_t fn_off;
-	if (!symbol_place(e, shstrndx, fn, &sec, &fn_off))
-		goto out;
-	Elf_Data *btf = section_data(e, shstrndx, ".BTF", NULL);
-	Elf_Data *ext = section_data(e, shstrndx, ".BTF.ext", NULL);
-	if (!btf || !ext || btf->d_size < 24 || ext->d_size < 32)
-		goto out;
-
-	/* .BTF: magic, version, flags, hdr_len, type_off/len, str_off/len */
-	const unsigned char *b = btf->d_buf;
-	uint32_t hdr = get32(b + 4), str_off = get32(b + 16), str_len = get32(b + 20);
-	if ((uint64_t)hdr + str_off + str_len > btf->d_size)
-		goto out;
-	struct btf_strings strs = {(const char *)b + hdr + str_off, str_len};
-
-	/* .BTF.ext: magic, version, flags, hdr_len, func_info off/len,
-	 * line_info off/len (offsets after the header) */
-	const unsigned char *x = ext->d_buf;
-	uint32_t xhdr = get32(x + 4), li_off = get32(x + 16), li_len = get32(x + 20);
-	if ((uint64_t)xhdr + li_off + li_len > ext->d_size || li_len < 4)
-		goto out;
-	const unsigned char *p = x + xhdr + li_off, *end = p + li_len;
-	uint32_t rec = get32(p);
-	p += 4;
-	if (rec < 16)
-		goto out;
-	uint64_t want = fn_off + (uint64_t)insn * 8;
-	while (p + 8 <= end) {
-		uint32_t name_off = get32(p), n = get32(p + 4);
-		p += 8;
-		if ((uint64_t)n * rec > (uint64_t)(end - p))
-			break;
-		bool ours = !strcmp(btf_str(&strs, name_off), sec);
-		for (uint32_t i = 0; ours && i < n; i++) {
-			const unsigned char *r = p + (size_t)i * rec;
-			uint32_t insn_off = get32(r), line_col = get32(r + 12);
-			if (insn_off < fn_off || insn_off > want)
-				continue;
-			if (line_col >> 10) {
-				out->line = out->end_line = (int)(line_col >> 10);
-				out->col = out->end_col = (int)(line_col & 0x3ff);
-				ok = true;
-			}
-		}
-		p += (size_t)n * rec;
+	size_t n;
+	struct bpf_line *lines = insn >= 0 ? bpf_line_info(elf, len, fn, &n) : NULL;
+	const struct bpf_line *at = lines ? bpf_line_at(lines, n, insn) : NULL;
+	if (at) {
+		out->line = out->end_line = at->line;
+		out->col = out->end_col = at->col;
 	}
-out:
-	if (e)
-		elf_end(e);
-	return ok;
+	free(lines);
+	return at != NULL;
 }
 
 /* ----------------------------------------------------------- the advice */

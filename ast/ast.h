@@ -120,6 +120,14 @@ struct ast_node {
 	void *extra;			/* pass-specific data (e.g. a resolved field) */
 };
 
+/* AST_FOR over a map (its extra, set by the semantic passes): the
+ * variables of the enclosing probe its body uses, shared with the body's
+ * callback through pointers. */
+struct ast_for_captures {
+	struct sema_var **vars;
+	int n;
+};
+
 /* Constructors.  All memory comes from the arena. */
 struct ast_node *ast_new(struct arena *a, enum ast_kind kind, struct src_loc loc);
 void ast_list_push(struct arena *a, struct ast_list *l, struct ast_node *n);

@@ -635,12 +635,119 @@ static void check_assign(struct sema *s, struct ast_node *n)
 	}
 }
 
+/* ------------------------------------------------------- for over a map */
+
+struct for_walk {
+	struct sema *s;
+	struct sema_var **outer;	/* variables visible before the loop */
+	int nouter;
+	struct sema_var **found;
+	int nfound;
+};
+
+static bool for_capture(struct ast_node *n, void *ctx)
+{
+	struct for_walk *w = ctx;
+	if (n->kind == AST_RETURN)
+		sema_error(w->s, n->loc, "return is not allowed in a for loop over a map");
+	if ((n->kind != AST_VAR && n->kind != AST_LET && n->kind != AST_FOR) || !n->var)
+		return true;
+	for (int i = 0; i < w->nfound; i++)
+		if (w->found[i] == n->var)
+			return true;
+	for (int i = 0; i < w->nouter; i++)
+		if (w->outer[i] == n->var) {
+			w->found[w->nfound++] = n->var;
+			break;
+		}
+	return true;
+}
+
+/* The value a map holds as the loop sees it: aggregations of one number
+ * are that number (summed or combined over the CPUs). */
+static struct type *for_map_value(struct sema *s, struct ast_node *n, struct sema_map *m)
+{
+	struct type *v = m->value;
+	if (!v || v->kind != TY_AGG)
+		return v;
+	switch (v->agg) {
+	case AGG_COUNT:
+		return type_int(s->a, 8, false);
+	case AGG_SUM:
+	case AGG_MIN:
+	case AGG_MAX:
+		return type_int(s->a, 8, v->agg_signed);
+	default:
+		sema_error(s, n->rhs->loc, "a for loop cannot iterate over %s: its values are %s "
+			   "aggregations, not single numbers", m->name, agg_name(v->agg));
+		return type_error(s->a);
+	}
+}
+
+/* for ($kv : @m): the body runs once per element, in a callback of
+ * bpf_for_each_map_elem, with $kv = (key, value).  Variables of the probe
+ * it uses are shared with it; variables it makes end with it. */
+static void check_for_map(struct sema *s, struct ast_node *n)
+{
+	struct ast_node *r = n->rhs;
+	if (var_find(s, n->name)) {
+		sema_error(s, n->loc, "the loop variable $%s shadows a variable of the same name",
+			   n->name);
+		return;
+	}
+	if (r->list.len) {
+		sema_error(s, r->loc, "a for loop iterates over a whole map, without a key: for ($%s : @%s)",
+			   n->name, r->name);
+		return;
+	}
+	struct sema_map *m = sema_map_get(s, r);
+	r->map = m;
+	struct type *val = for_map_value(s, n, m);
+	set(r, m->value ? m->value : type_new(s->a, TY_NONE));
+	if (val && val->kind == TY_ERROR)
+		return;
+	if (s->final && m->value && !m->key) {
+		sema_error(s, r->loc, "a for loop needs a map with keys to iterate over; %s has none",
+			   m->name);
+		return;
+	}
+	struct type *kv = type_new(s->a, TY_NONE);
+	if (m->key && val && val->kind != TY_NONE) {
+		struct type *f[2] = {m->key, sema_storage_type(s->a, val)};
+		kv = type_tuple(s->a, f, 2);
+	}
+	int nouter = s->nvars;
+	struct sema_var **outer = s->vars;
+	struct ast_node var = {.kind = AST_VAR, .loc = n->loc, .name = n->name, .var = n->var};
+	var_assign(s, &var, kv);
+	n->var = var.var;
+	s->loop_depth++;
+	check_block(s, n->body);
+	s->loop_depth--;
+	/* the loop variable and what the body made are the loop's own */
+	s->nvars = nouter;
+
+	struct for_walk w = {.s = s, .outer = outer, .nouter = nouter};
+	w.found = arena_alloc(s->a, sizeof(*w.found) * (nouter ? nouter : 1));
+	ast_walk(n->body, for_capture, &w);
+	struct ast_for_captures *c = arena_alloc(s->a, sizeof(*c));
+	c->vars = w.found;
+	c->n = w.nfound;
+	n->extra = c;
+}
+
 /* for ($i : lo..hi): $i an integer from lo up to hi, hi excluded. */
 static void check_for(struct sema *s, struct ast_node *n)
 {
 	struct ast_node *r = n->rhs;
+	if (r->kind == AST_MAP) {
+		check_for_map(s, n);
+		return;
+	}
 	if (r->kind != AST_RANGE) {
-		sema_unsupported(s, n->loc, "for over a map");
+		sema_check_expr(s, r);
+		sema_error(s, r->loc, "a for loop iterates over a map or a range: for ($%s : @m) "
+			   "or for ($%s : 0..10)", n->name, n->name);
 		return;
 	}
 	struct type *lo = sema_check_expr(s, r->lhs), *hi = sema_check_expr(s, r->rhs);

@@ -151,7 +151,10 @@ void cg_stmt(struct codegen *cg, struct ast_node *n)
 		while_loop(cg, n);
 		break;
 	case AST_FOR:
-		for_range(cg, n);
+		if (n->rhs->kind == AST_MAP)
+			cg_for_map(cg, n);
+		else
+			for_range(cg, n);
 		break;
 	case AST_UNROLL:
 		for (uint64_t k = 0; k < n->ival; k++)

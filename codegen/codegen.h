@@ -62,6 +62,7 @@ struct codegen {
 		LLVMBasicBlockRef cont, brk;
 		struct cg_loop *outer;
 	} *loop;			/* innermost while/for */
+	LLVMValueRef cb_stop;		/* in a for-over-a-map callback: its exit flag */
 };
 
 /* --- helpers for stdlib entries (codegen/cg_*.c) --- */
@@ -148,6 +149,14 @@ void cg_for_begin(struct codegen *cg, struct cg_for *f, uint64_t n);
 LLVMValueRef cg_for_index(struct codegen *cg, struct cg_for *f);
 void cg_for_break_if(struct codegen *cg, struct cg_for *f, LLVMValueRef cond);
 void cg_for_end(struct codegen *cg, struct cg_for *f);
+
+/* for ($kv : @m) (codegen/cg_foreach.c). */
+void cg_for_map(struct codegen *cg, struct ast_node *n);
+/* A BPF subprogram long name(void *map, void *key, void *value, void *ctx)
+ * with the debug info the kernel wants, for bpf_for_each_map_elem. */
+LLVMValueRef cg_subprog(struct codegen *cg, const char *name, unsigned line);
+/* Leaves the probe (exit()): from a loop's callback, through its caller. */
+void cg_exit_probe(struct codegen *cg);
 
 /* Sets the debug location of the following instructions to loc. */
 void cg_set_loc(struct codegen *cg, struct src_loc loc);

@@ -79,26 +79,8 @@ static LLVMValueRef count_callback(struct codegen *cg)
 	LLVMValueRef fn = LLVMGetNamedFunction(cg->mod, name);
 	if (fn)
 		return fn;
-	LLVMTypeRef params[] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr};
-	fn = LLVMAddFunction(cg->mod, name, LLVMFunctionType(cg->i64, params, 4, 0));
-	LLVMSetLinkage(fn, LLVMInternalLinkage);
-	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-				LLVMCreateEnumAttribute(cg->ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0));
-	/* debug info: the kernel wants BTF for every subprogram, with named
-	 * parameters */
-	LLVMMetadataRef long_t = LLVMDIBuilderCreateBasicType(cg->di, "long", 4, 64, 5, LLVMDIFlagZero);
-	LLVMMetadataRef void_p = LLVMDIBuilderCreatePointerType(cg->di, NULL, 64, 64, 0, "", 0);
-	LLVMMetadataRef types[] = {long_t, void_p, void_p, void_p, void_p};
-	LLVMMetadataRef sub = LLVMDIBuilderCreateSubroutineType(cg->di, cg->di_file, types, 5,
-								LLVMDIFlagZero);
-	LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(cg->di, cg->di_file, name, strlen(name), name,
-							 strlen(name), cg->di_file, 1, sub, 1, 1, 1,
-							 LLVMDIFlagPrototyped, 1);
-	LLVMSetSubprogram(fn, sp);
-	static const char *const pnames[] = {"map", "key", "value", "ctx"};
-	for (unsigned i = 0; i < 4; i++)
-		LLVMDIBuilderCreateParameterVariable(cg->di, sp, pnames[i], strlen(pnames[i]), i + 1,
-						     cg->di_file, 1, void_p, 1, LLVMDIFlagZero);
+	fn = cg_subprog(cg, name, 1);
+	LLVMMetadataRef sp = LLVMGetSubprogram(fn);
 	LLVMBuilderRef b = LLVMCreateBuilderInContext(cg->ctx);
 	LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(cg->ctx, fn, "entry"));
 	LLVMSetCurrentDebugLocation2(b, LLVMDIBuilderCreateDebugLocation(cg->ctx, 1, 1, sp, NULL));

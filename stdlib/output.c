@@ -116,7 +116,7 @@ static LLVMValueRef exit_emit(struct codegen *cg, struct ast_node *n, struct ast
 	cg_end_if(cg);
 	cg_event_send(cg, n->extra, n->list.items, n->list.len);
 	/* Like bpftrace, nothing after exit() runs in this probe. */
-	cg_return(cg);
+	cg_exit_probe(cg);
 	return NULL;
 }
 

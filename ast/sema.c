@@ -172,23 +172,31 @@ static void sema_config(struct sema *s, struct ast_node *cfg)
 	}
 }
 
+struct args_use {
+	bool args, argn;
+};
+
 static bool find_args(struct ast_node *n, void *ctx)
 {
+	struct args_use *u = ctx;
 	if (n->kind == AST_IDENT && !strcmp(n->name, "args"))
-		*(bool *)ctx = true;
-	return !*(bool *)ctx;
+		u->args = true;
+	if (n->kind == AST_IDENT && !strncmp(n->name, "arg", 3) && n->name[3] >= '0' &&
+	    n->name[3] <= '9' && strspn(n->name + 3, "0123456789") == strlen(n->name + 3))
+		u->argn = true;
+	return !(u->args && u->argn);
 }
 
-/* Whether a probe reads args: attach points whose args differ can then
- * not share a program. */
-static bool probe_uses_args(struct ast_node *probe)
+/* Whether a probe reads args (and argN): attach points whose args differ
+ * can then not share a program. */
+static struct args_use probe_uses_args(struct ast_node *probe)
 {
-	bool found = false;
+	struct args_use u = {0};
 	if (probe->pred)
-		ast_walk(probe->pred, find_args, &found);
+		ast_walk(probe->pred, find_args, &u);
 	if (probe->body)
-		ast_walk(probe->body, find_args, &found);
-	return found;
+		ast_walk(probe->body, find_args, &u);
+	return u;
 }
 
 /* bpftrace's default for max_probes.  sonde counts programs, not attach
@@ -197,11 +205,11 @@ static bool probe_uses_args(struct ast_node *probe)
 
 static void sema_expand_probe(struct sema *s, struct ast_node *probe)
 {
-	bool uses_args = probe_uses_args(probe);
+	struct args_use uses = probe_uses_args(probe);
 	struct attach_list aps = {0};
 	struct probe_env env = {.arena = s->a, .diags = s->d,
 				.positional = s->opts->positional,
-				.npositional = s->opts->npositional};
+				.npositional = s->opts->npositional, .pid = (int)s->opts->target.filter_pid};
 	/* config missing_probes: an attach point that matches nothing is a
 	 * warning (or nothing) rather than an error */
 	bool lenient = s->missing_probes && strcmp(s->missing_probes, "error");
@@ -232,6 +240,7 @@ static void sema_expand_probe(struct sema *s, struct ast_node *probe)
 			struct sema_prog *p = s->sp->progs[j];
 			if (p->probe != probe || p->provider != ap->provider)
 				continue;
+			bool uses_args = uses.args || (uses.argn && p->provider->argn_is_args);
 			if (p->provider->same_context &&
 			    !p->provider->same_context(p->aps[0], ap, uses_args))
 				continue;

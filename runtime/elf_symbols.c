@@ -528,7 +528,7 @@ static bool is_elf_file(const char *path)
 /* "libc" names libc.so.6; "libc.so" too; "libc.so.6" itself.  Not
  * libcap.so.2: after the name comes ".so" (or, for a name that already
  * has ".so" in it, a further version ".N"). */
-static bool lib_matches(const char *file, const char *name)
+bool elf_lib_name_matches(const char *file, const char *name)
 {
 	size_t n = strlen(name);
 	if (strncmp(file, name, n))
@@ -604,7 +604,7 @@ static char *ld_cache_find(const char *name)
 		if (key >= strs_len || value >= strs_len || !memchr(strs + key, '\0', strs_len - key) ||
 		    !memchr(strs + value, '\0', strs_len - value))
 			continue;
-		if (lib_matches(strs + key, name) && access(strs + value, F_OK) == 0) {
+		if (elf_lib_name_matches(strs + key, name) && access(strs + value, F_OK) == 0) {
 			found = strdup(strs + value);
 			break;
 		}
@@ -625,7 +625,7 @@ static char *lib_dirs_find(const char *name)
 		char *best = NULL;
 		struct dirent *de;
 		while ((de = readdir(d))) {
-			if (!lib_matches(de->d_name, name))
+			if (!elf_lib_name_matches(de->d_name, name))
 				continue;
 			char *p;
 			if (asprintf(&p, "%s/%s", dirs[i], de->d_name) < 0)

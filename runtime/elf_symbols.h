@@ -62,6 +62,11 @@ const char *elf_file_build_id(const struct elf_file *f);
  * '/' is returned even when it does not exist: the caller says so). */
 char *elf_resolve_target(const char *name);
 
+/* Whether the file name (no directory) is the library called name:
+ * "libc.so.6" is "libc" and "libc.so.6", not "libcap"; a name with ".so"
+ * matches itself and its longer versions ("libc.so" matches "libc.so.6"). */
+bool elf_lib_name_matches(const char *file, const char *name);
+
 /* Closes every cached file (tests; the process exit does it otherwise). */
 void elf_cache_clear(void);
 

@@ -76,6 +76,8 @@ struct probe_env {
 	 * a parameter not given becomes "". */
 	const char *const *positional;
 	int npositional;
+	/* -p: the process whose binaries uprobe and usdt targets name (0: none) */
+	int pid;
 };
 
 /* -l: receives each matching attach point name. */
@@ -122,6 +124,10 @@ struct probe_provider {
 	/* -p is applied when attaching (perf events, uprobes), not by a
 	 * predicate in the program. */
 	bool pid_at_attach;
+	/* argN reads context offsets that not every attach point has (a raw
+	 * tracepoint has as many arguments as its function): for
+	 * same_context, a probe that uses argN uses args. */
+	bool argn_is_args;
 	/* Said when the kernel refuses to load this type's programs without
 	 * a verifier complaint (e.g. no BPF trampolines for fentry). */
 	const char *load_failure;

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "runtime/dwarf_args.h"
+#include "runtime/proc_maps.h"
 
 /* bpftrace allows sargN for any N; these many are described. */
 #define UPROBE_NSARGS 12
@@ -166,12 +167,17 @@ const struct elf_file *uprobe_target(struct probe_env *env, const struct ast_nod
 			   type);
 		return NULL;
 	}
-	char *p = elf_resolve_target(target);
+	char *p = env->pid ? proc_resolve_target(env->pid, target) : elf_resolve_target(target);
 	if (!p) {
 		diag_error(env->diags, node->loc,
 			   "%s target file '%s' does not exist or is not executable", type, target);
-		diag_hint(env->diags, "a name without '/' is looked up as a library (ld.so.cache) "
-				      "and as a program in PATH; give the full path otherwise");
+		if (env->pid)
+			diag_hint(env->diags, "with -p a name without '/' is looked up among the files "
+					      "process %d has mapped, then as a library and in PATH",
+				  env->pid);
+		else
+			diag_hint(env->diags, "a name without '/' is looked up as a library (ld.so.cache) "
+					      "and as a program in PATH; give the full path otherwise");
 		return NULL;
 	}
 	const struct elf_file *f = elf_file_get(p);
@@ -449,9 +455,11 @@ int uprobe_attach_at(struct loaded_probe *lp, const char *path, uint64_t offset,
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe,
 		    .bpf_cookie = (uint64_t)lp->ap->index, .ref_ctr_offset = (size_t)ref_ctr_offset);
 	errno = 0;
-	return probe_link_add(lp, bpf_program__attach_uprobe_opts(lp->prog, -1, path, (size_t)offset,
-								  &opts),
-			      NULL);
+	/* -p: the kernel fires the uprobe in that process only, and a
+	 * semaphore is incremented in that process only */
+	int pid = lp->pid > 0 ? lp->pid : -1;
+	return probe_link_add(
+		lp, bpf_program__attach_uprobe_opts(lp->prog, pid, path, (size_t)offset, &opts), NULL);
 }
 
 /* The file offset of an attach point, resolved again from the cached file
@@ -562,6 +570,7 @@ const struct probe_provider probe_uprobe = {
 	.section = uprobe_section,
 	.same_context = uprobe_same_context,
 	.attach = uprobe_attach,
+	.pid_at_attach = true,
 	.describe = uprobe_describe,
 	.list = uprobe_list,
 };
@@ -574,4 +583,5 @@ const struct probe_provider probe_uretprobe = {
 	.section = uprobe_section,
 	.same_context = uprobe_same_context,
 	.attach = uprobe_attach,
+	.pid_at_attach = true,
 };

@@ -21,7 +21,8 @@ int uprobe_reg_offset(const char *name);
 /* Same fields (names, types, reads): programs can be shared. */
 bool uprobe_fields_equal(const struct attach_point *x, const struct attach_point *y);
 
-/* Attaches lp->prog at the file offset of path (all processes), with the
+/* Attaches lp->prog at the file offset of path (in lp->pid only when set,
+ * else in every process), with the
  * attach point's index as BPF cookie, appending the link to lp->links.
  * ref_ctr_offset: file offset of a USDT semaphore, 0 for none. */
 int uprobe_attach_at(struct loaded_probe *lp, const char *path, uint64_t offset, bool retprobe,

@@ -400,5 +400,6 @@ const struct probe_provider probe_usdt = {
 	.section = usdt_section,
 	.same_context = usdt_same_context,
 	.attach = usdt_attach,
+	.pid_at_attach = true,
 	.list = usdt_list,
 };

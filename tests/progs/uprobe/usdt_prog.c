@@ -1,5 +1,6 @@
-/* usdt_prog [N]: fires USDT probes (systemtap's <sys/sdt.h>) N times
- * (default 1), for tests/cases/usdt.case.  Built with -O0 (see
+/* usdt_prog [N [USEC]]: fires USDT probes (systemtap's <sys/sdt.h>) N times
+ * (default 1), USEC microseconds apart (default 0: -p cases need a process
+ * that lives a while), for tests/cases/usdt.case.  Built with -O0 (see
  * tests/CMakeLists.txt) so that the compiler's choice of argument locations,
  * which the note records, is predictable:
  *
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/sdt.h>
+#include <unistd.h>
 
 /* usdt_sema.c: the probe with a semaphore (sdt.h decides per translation
  * unit whether its probes have one). */
@@ -42,7 +44,12 @@ static void fire(int i)
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 1;
-	for (int i = 0; i < n; i++)
+	int usec = argc > 2 ? atoi(argv[2]) : 0;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = 0; i < n; i++) {
 		fire(i);
+		if (usec)
+			usleep((useconds_t)usec);
+	}
 	return 0;
 }

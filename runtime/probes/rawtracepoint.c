@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
@@ -98,16 +101,75 @@ static const char *rt_section(struct arena *a, const struct attach_point *ap)
 	return "raw_tp";
 }
 
-static bool rt_same_context(const struct attach_point *x, const struct attach_point *y,
-				bool uses_args)
+/* Whether this kernel takes a BPF cookie on raw tracepoint links (Linux
+ * 6.10 added it, with bpf_get_attach_cookie in raw_tp programs): asked once,
+ * by loading a program that calls the helper.  -1: not asked yet. */
+static int cookies_supported = -1;
+
+static bool rt_cookies(void)
 {
-	/* raw tracepoint links carry no cookie here: one program per name */
-	return !strcmp(x->func, y->func);
+	if (cookies_supported < 0) {
+		const struct bpf_insn insns[] = {
+			{.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_get_attach_cookie},
+			{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+			{.code = BPF_JMP | BPF_EXIT},
+		};
+		int fd = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL, "GPL", insns,
+				       sizeof(insns) / sizeof(*insns), NULL);
+		cookies_supported = fd >= 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	return cookies_supported;
 }
+
+static bool rt_same_context(const struct attach_point *x, const struct attach_point *y,
+			    bool uses_args)
+{
+	if (!strcmp(x->func, y->func))
+		return true;
+	/* Tracepoints differ in their arguments (argN counts as args here:
+	 * the kernel refuses a program that reads past the arguments of the
+	 * tracepoint it is attached to); without args, one program serves
+	 * them all when the attach cookie tells them apart for `probe`. */
+	return !uses_args && rt_cookies();
+}
+
+/* BPF_RAW_TRACEPOINT_OPEN's attribute with the cookie of Linux 6.10
+ * (include/uapi/linux/bpf.h: name, prog_fd, 32 bits of padding, cookie);
+ * libbpf 1.1 and the installed headers predate it. */
+struct raw_tp_open_attr {
+	uint64_t name;
+	uint32_t prog_fd;
+	uint32_t pad;
+	uint64_t cookie;
+};
 
 static int rt_attach(struct loaded_probe *lp)
 {
-	return probe_link_add(lp, bpf_program__attach_raw_tracepoint(lp->prog, lp->ap->func), NULL);
+	/* The cookie is only read by a program shared by several tracepoints,
+	 * and only made when the kernel was found to take it. */
+	if (cookies_supported <= 0)
+		return probe_link_add(lp, bpf_program__attach_raw_tracepoint(lp->prog, lp->ap->func),
+				      NULL);
+	struct raw_tp_open_attr attr = {.name = (uint64_t)(uintptr_t)lp->ap->func,
+					.prog_fd = (uint32_t)bpf_program__fd(lp->prog),
+					.cookie = (uint64_t)lp->ap->index};
+	int fd = (int)syscall(__NR_bpf, BPF_RAW_TRACEPOINT_OPEN, &attr, sizeof(attr));
+	if (fd < 0) {
+		errno = errno ? errno : EINVAL;
+		return probe_link_add(lp, NULL, NULL);
+	}
+	int *fds = realloc(lp->perf_fds, sizeof(*fds) * (size_t)(lp->nperf_fds + 1));
+	if (!fds) {
+		close(fd);
+		errno = ENOMEM;
+		return probe_link_add(lp, NULL, NULL);
+	}
+	/* closed by probe_perf_detach, which detaches the program */
+	fds[lp->nperf_fds++] = fd;
+	lp->perf_fds = fds;
+	return 0;
 }
 
 static void list_emit(void *ctx, const char *name)
@@ -133,5 +195,7 @@ const struct probe_provider probe_rawtracepoint = {
 	.section = rt_section,
 	.same_context = rt_same_context,
 	.attach = rt_attach,
+	.detach = probe_perf_detach,
 	.list = rt_list,
+	.argn_is_args = true,
 };

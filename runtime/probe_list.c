@@ -1,13 +1,16 @@
 /* -l: asks every provider whose type matches the pattern for its names,
  * then sorts and prints them. */
+#define _GNU_SOURCE
 #include "runtime/probe_list.h"
 
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ast/arena.h"
+#include "ast/sema.h"
 #include "runtime/probes/probe.h"
 
 struct name_set {
@@ -92,12 +95,10 @@ int probe_list(FILE *out, const char *pattern)
 	return probe_list_verbose(out, pattern, false);
 }
 
-int probe_list_verbose(FILE *out, const char *pattern, bool verbose)
+/* Asks every provider whose type matches the pattern for its names. */
+static void collect_matching(struct name_set *set, const char *pattern)
 {
-	struct name_set set = {0};
 	struct arena a = {0};
-	if (!pattern || !*pattern)
-		pattern = "*";
 	char **parts;
 	int nparts = probe_split(&a, pattern, NULL, 0, &parts);
 	for (int i = 0; i < probe_provider_count; i++) {
@@ -105,14 +106,43 @@ int probe_list_verbose(FILE *out, const char *pattern, bool verbose)
 		if (!p->list)
 			continue;
 		if (nparts == 1) {
-			set.last_part = parts[0];
-			p->list(NULL, 0, collect, &set);
+			set->last_part = parts[0];
+			p->list(NULL, 0, collect, set);
 		} else if (type_matches(p, parts[0])) {
-			set.last_part = NULL;
-			p->list(parts + 1, nparts - 1, collect, &set);
+			set->last_part = NULL;
+			p->list(parts + 1, nparts - 1, collect, set);
 		}
 	}
 	arena_free(&a);
+}
+
+/* A pattern that is the path of a file rather than a probe pattern. */
+static bool is_binary_path(const char *pattern)
+{
+	struct stat st;
+	return !strchr(pattern, ':') && strchr(pattern, '/') && !stat(pattern, &st) &&
+	       S_ISREG(st.st_mode);
+}
+
+int probe_list_verbose(FILE *out, const char *pattern, bool verbose)
+{
+	struct name_set set = {0};
+	if (!pattern || !*pattern)
+		pattern = "*";
+	if (is_binary_path(pattern)) {
+		/* a binary: its functions and its usdt probes */
+		for (int i = 0; i < 2; i++) {
+			char *p;
+			if (asprintf(&p, "%s:%s:*", i ? "usdt" : "uprobe", pattern) < 0) {
+				set.err = -ENOMEM;
+				break;
+			}
+			collect_matching(&set, p);
+			free(p);
+		}
+	} else {
+		collect_matching(&set, pattern);
+	}
 	if (!set.err && set.len) {
 		qsort(set.items, set.len, sizeof(*set.items), name_cmp);
 		for (int i = 0; i < set.len; i++)
@@ -127,4 +157,14 @@ int probe_list_verbose(FILE *out, const char *pattern, bool verbose)
 		free(set.items[i]);
 	free(set.items);
 	return set.err;
+}
+
+int probe_list_program(FILE *out, const struct sema_program *sp, bool verbose)
+{
+	for (int i = 0; i < sp->naps; i++) {
+		fprintf(out, "%s\n", sp->aps[i]->name);
+		if (verbose && !sp->aps[i]->provider->run_by_runtime)
+			describe(out, sp->aps[i]->name);
+	}
+	return 0;
 }

@@ -8,12 +8,18 @@
 /* Writes every attach point matching the glob pattern to out, sorted, one a
  * line ("tracepoint:sched:sched_switch").  NULL or "" lists everything.  A
  * pattern with a probe type ("t:sched:*") asks that type; one without
- * ("*sched_switch*") is matched against the last part of every name.
+ * ("*sched_switch*") is matched against the last part of every name; one
+ * that is the path of a binary lists its uprobes and usdt probes.
  * Returns 0, or -errno when the list could not be built. */
 int probe_list(FILE *out, const char *pattern);
 /* -lv: the same, each name followed by its arguments and their types
  * (tracepoint fields, BTF parameters, DWARF parameters), one per line
  * indented by four spaces, as bpftrace prints them. */
 int probe_list_verbose(FILE *out, const char *pattern, bool verbose);
+
+struct sema_program;
+/* -l -e PROGRAM: the attach points the program's probes expand to, in
+ * order, (-lv) each with its arguments. */
+int probe_list_program(FILE *out, const struct sema_program *sp, bool verbose);
 
 #endif

@@ -30,7 +30,8 @@ static const char usage_text[] =
 	"    -e PROGRAM         run this program\n"
 	"    -p PID             trace only this process (uprobes, usdt: its binaries)\n"
 	"    -c 'CMD ARGS'      run this command once the probes are attached, end with it\n"
-	"    -l [PATTERN]       list probes matching PATTERN\n"
+	"    -l [PATTERN]       list probes matching PATTERN (a binary's path: its uprobes\n"
+	"                       and usdt probes; with -e: what the program attaches to)\n"
 	"    -q                 quiet: no \"Attaching N probes...\" line\n"
 	"    -v                 verbose: each program's instruction count, verifier work\n"
 	"                       and load time (-vv: libbpf's messages too)\n"
@@ -211,6 +212,10 @@ static int compile_and_run(struct cli *c, const char *name, char *text, size_t l
 	struct sema_program *sp = sema_run(&a, &d, prog, &so);
 	if (!sp)
 		goto out;
+	if (c->list_mode) {
+		status = probe_list_program(stdout, sp, c->verbose > 0) ? 1 : 0;
+		goto out;
+	}
 	bool dump_ir = c->dump && !strcmp(c->dump, "ir");
 	/* LLVM writes "-" to standard output */
 	struct codegen_opts co = {.emit_llvm = dump_ir ? "-" : c->emit_llvm, .opt_level = 2};
@@ -325,12 +330,14 @@ int main(int argc, char **argv)
 	if (c.pid_arg && c.cmd)
 		return usage_error("%s", "-p and -c cannot be combined");
 	if (c.list_mode) {
-		if (c.program)
-			return usage_error("%s", "-l cannot be combined with -e");
+		if (c.program && optind < argc)
+			return usage_error("-l -e takes no pattern, got '%s'", argv[optind]);
 		if (optind + 1 < argc)
 			return usage_error("-l takes at most one pattern, got '%s' too", argv[optind + 1]);
-		return probe_list_verbose(stdout, optind < argc ? argv[optind] : NULL,
-					  c.verbose > 0) ? 1 : 0;
+		/* -l -e PROGRAM: what the program attaches to, below */
+		if (!c.program)
+			return probe_list_verbose(stdout, optind < argc ? argv[optind] : NULL,
+						  c.verbose > 0) ? 1 : 0;
 	}
 	if (!c.program) {
 		if (optind >= argc)

@@ -343,7 +343,7 @@ static LLVMValueRef ternary(struct codegen *cg, struct ast_node *n)
 	return buf;
 }
 
-LLVMValueRef cg_expr(struct codegen *cg, struct ast_node *n)
+static LLVMValueRef expr_value(struct codegen *cg, struct ast_node *n)
 {
 	LLVMValueRef dst = cg->dst;
 	uint32_t dst_size = cg->dst_size;
@@ -421,4 +421,35 @@ LLVMValueRef cg_expr(struct codegen *cg, struct ast_node *n)
 	default:
 		return cg_const(cg, 0);
 	}
+}
+
+/* Whether n's instructions get its own debug location: the nodes that call
+ * helpers or read memory, where a verifier complaint can point at the very
+ * call or field rather than at the statement. */
+static bool own_location(const struct ast_node *n)
+{
+	switch (n->kind) {
+	case AST_CALL:
+	case AST_MAP:
+	case AST_FIELD:
+	case AST_INDEX:
+		return true;
+	case AST_IDENT:
+		return n->fn != NULL;
+	case AST_UNARY:
+		return n->op == OP_DEREF;
+	default:
+		return false;
+	}
+}
+
+LLVMValueRef cg_expr(struct codegen *cg, struct ast_node *n)
+{
+	if (!cg->di_scope || !own_location(n) || n->loc.line < 1)
+		return expr_value(cg, n);
+	LLVMMetadataRef outer = LLVMGetCurrentDebugLocation2(cg->b);
+	cg_set_loc(cg, n->loc);
+	LLVMValueRef v = expr_value(cg, n);
+	LLVMSetCurrentDebugLocation2(cg->b, outer);
+	return v;
 }

@@ -29,14 +29,32 @@ static bool is_ptr(const struct type *t)
 	return t && t->kind == TY_PTR;
 }
 
-/* A struct or union value lives in kernel memory and is read field by
- * field; it cannot be copied out whole. */
+/* A struct or union value is not a map key or a tuple field. */
 static bool record_value(struct sema *s, struct src_loc loc, const struct type *t)
 {
 	if (!t || t->kind != TY_RECORD)
 		return false;
-	sema_error(s, loc, "%s cannot be stored or printed whole; use a pointer to it or its fields",
+	sema_error(s, loc, "%s cannot be a map key or a tuple field; use a pointer to it or its fields",
 		   t->name ? t->name : "a struct");
+	return true;
+}
+
+/* A struct or union is copied out whole into a variable or a map value
+ * when kernel BTF describes it (the printers need its members). */
+#define RECORD_COPY_MAX 256	/* bytes: a copy goes through the 512-byte BPF stack */
+static bool record_uncopyable(struct sema *s, struct src_loc loc, const struct type *t)
+{
+	if (!t || t->kind != TY_RECORD)
+		return false;
+	const char *name = t->name ? t->name : "a struct";
+	if (t->btf_id <= 0)
+		sema_error(s, loc, "%s cannot be copied whole: only structs and unions of kernel BTF can; "
+			   "use its fields", name);
+	else if (t->size > RECORD_COPY_MAX)
+		sema_error(s, loc, "%s is %u bytes, too big to copy into a variable or a map (at most %d); "
+			   "print() it whole or store its fields", name, t->size, RECORD_COPY_MAX);
+	else
+		return false;
 	return true;
 }
 
@@ -54,8 +72,10 @@ static struct sema_var *var_assign(struct sema *s, struct ast_node *n, struct ty
 {
 	struct sema_var *v = var_find(s, n->name);
 	struct type *st = t;
-	if (t && t->kind == TY_INT && t->size != 8)
+	if (t && t->kind == TY_INT && t->size != 8) {
 		st = type_int(s->a, 8, t->is_signed);
+		st->btf_id = t->btf_id;	/* an enum stays one */
+	}
 	if (!v) {
 		/* Variables live across passes on the node of their first
 		 * assignment, so their types can grow. */
@@ -584,7 +604,7 @@ static void check_assign(struct sema *s, struct ast_node *n)
 		return;
 	}
 	struct type *t = sema_check_expr(s, r);
-	if (record_value(s, r->loc, t))
+	if (record_uncopyable(s, r->loc, t))
 		t = type_error(s->a);
 	if (t && t->kind == TY_VOID) {
 		sema_error(s, r->loc, "%s() does not return a value", r->name ? r->name : "this");
@@ -794,7 +814,7 @@ static struct type *check_stmt(struct sema *s, struct ast_node *n)
 	case AST_LET:
 		if (n->rhs && !n->typespec.name) {
 			struct type *t = sema_check_expr(s, n->rhs);
-			if (record_value(s, n->rhs->loc, t))
+			if (record_uncopyable(s, n->rhs->loc, t))
 				t = type_error(s->a);
 			struct ast_node tmp = *n;
 			tmp.kind = AST_VAR;

@@ -57,7 +57,9 @@ bool sema_in_memory(const struct ast_node *n)
 {
 	switch (n->kind) {
 	case AST_FIELD:
-		return n->extra && !(n->lhs->kind == AST_IDENT && !strcmp(n->lhs->name, "args"));
+		/* a field of a struct copied into a variable or a map is not */
+		return n->extra && !(n->lhs->kind == AST_IDENT && !strcmp(n->lhs->name, "args")) &&
+		       (((const struct sema_member *)n->extra)->deref || sema_in_memory(n->lhs));
 	case AST_UNARY:
 		return n->op == OP_DEREF;
 	case AST_INDEX:
@@ -247,11 +249,8 @@ struct type *sema_check_member(struct sema *s, struct ast_node *n)
 		deref = true;
 		user = t->user_ptr;
 	} else if (t->kind == TY_RECORD) {
-		if (!sema_in_memory(n->lhs)) {
-			sema_unsupported(s, n->loc, "a field of a struct that is not in kernel or user memory");
-			return set(n, type_error(s->a));
-		}
-		user = mem_user(n->lhs);
+		/* in kernel or user memory, or copied into BPF memory */
+		user = sema_in_memory(n->lhs) && mem_user(n->lhs);
 	} else {
 		sema_error(s, n->loc, "%s%s needs a struct or a pointer to one, not %s",
 			   n->arrow ? "->" : ".", n->name, type_name(s->a, t));

@@ -69,7 +69,7 @@ struct type {
 	int nfields;		/* TY_TUPLE */
 	const char *name;	/* TY_RECORD: "struct task_struct" */
 	bool user_ptr;		/* TY_PTR: points into user memory */
-	int btf_id;		/* TY_RECORD, TY_PTR to one: kernel BTF type id (0: none) */
+	int btf_id;		/* TY_RECORD, TY_PTR to one, TY_INT of an enum: kernel BTF type id (0: none) */
 	enum special_kind special;	/* TY_SPECIAL */
 	int sp_mode, sp_limit;	/* TY_SPECIAL stacks: mode and frame limit */
 };

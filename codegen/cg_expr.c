@@ -33,7 +33,15 @@ void cg_expr_into(struct codegen *cg, struct ast_node *e, LLVMValueRef dst, cons
 			cg_expr_into(cg, e->list.items[i], cg_gep(cg, dst, t->offsets[i]), t->fields[i]);
 		return;
 	}
-	if (t->kind == TY_STRING && et->kind == TY_STRING && et->size <= t->size) {
+	if (t->kind == TY_RECORD && sema_in_memory(e)) {
+		/* one read straight into dst, however big (print(*curtask)
+		 * into the ring buffer); a failed read leaves zeros */
+		bool user;
+		cg_probe_read(cg, dst, t->size, cg_lvalue_addr(cg, e, &user), user);
+		return;
+	}
+	if ((t->kind == TY_STRING && et->kind == TY_STRING && et->size <= t->size) ||
+	    (t->kind == TY_RECORD && et->kind == TY_RECORD && et->size == t->size)) {
 		/* Producers write straight into dst when it is big enough. */
 		cg->dst = dst;
 		cg->dst_size = t->size;
@@ -279,6 +287,23 @@ void cg_assign_int(struct codegen *cg, struct ast_node *target, LLVMValueRef v)
 	cg_map_update(cg, cg_map_global(cg, target->map), key, val, BPF_ANY);
 }
 
+/* A field of a struct copied into BPF memory (a variable, a map value):
+ * read in place. */
+static LLVMValueRef local_field(struct codegen *cg, struct ast_node *n)
+{
+	const struct sema_member *sm = n->extra;
+	const struct type *t = n->type;
+	LLVMValueRef base = cg_expr(cg, n->lhs);
+	bool is_signed = t->kind == TY_INT && t->is_signed;
+	if (sm->bitfield_size)
+		return cg_read_bitfield(cg, LLVMBuildPtrToInt(cg->b, base, cg->i64, ""), sm->bit_offset,
+					sm->bitfield_size, is_signed, false);
+	LLVMValueRef p = cg_gep(cg, base, sm->bit_offset / 8);
+	if (is_scalar(t))
+		return cg_load_int_aligned(cg, p, t->kind == TY_BOOL ? 1 : t->size, is_signed, 1);
+	return p;
+}
+
 /* A context value, as the probe provider described it. */
 static LLVMValueRef ctx_read(struct codegen *cg, struct ast_node *n)
 {
@@ -385,6 +410,8 @@ static LLVMValueRef expr_value(struct codegen *cg, struct ast_node *n)
 	case AST_TERNARY:
 		return ternary(cg, n);
 	case AST_FIELD:
+		if (cg_is_member(n) && n->extra && n->lhs->type->kind != TY_PTR && !sema_in_memory(n))
+			return local_field(cg, n);
 		if (cg_is_member(n))
 			return cg_member(cg, n, dst, dst_size);
 		cg->dst = dst;

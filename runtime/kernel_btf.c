@@ -65,8 +65,12 @@ struct type *kernel_btf_type(struct arena *a, const struct btf *btf, int id)
 		__u32 enc = btf_int_encoding(t);
 		return type_int(a, t->size, (enc & BTF_INT_SIGNED) != 0);
 	}
-	if (btf_is_any_enum(t))
-		return type_int(a, t->size, btf_kflag(t));
+	if (btf_is_any_enum(t)) {
+		/* an integer that remembers its enum: printf's %s names it */
+		struct type *e = type_int(a, t->size, btf_kflag(t));
+		e->btf_id = id;
+		return e;
+	}
 	if (btf_is_ptr(t))
 		return type_ptr(a, kernel_btf_type(a, btf, (int)t->type));
 	if (btf_is_array(t)) {

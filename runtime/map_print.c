@@ -60,6 +60,7 @@
 
 #include "runtime/map_print.h"
 #include "runtime/map_print_internal.h"
+#include "runtime/record_print.h"
 #include "stdlib/special.h"
 
 #define HIST_BAR_WIDTH 52
@@ -190,6 +191,9 @@ static void print_one(const struct output *o, const struct type *t, const uint8_
 	}
 	case TY_SPECIAL:	/* user names, symbols, stacks, buffers: stdlib/special.c */
 		special_print(o, t, d, key);
+		break;
+	case TY_RECORD:		/* structs from kernel BTF */
+		record_print(f, t, d);
 		break;
 	default:
 		/* Records carry no field list in struct type; aggregations are

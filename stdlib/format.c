@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/kernel_btf.h"
 #include "runtime/output.h"
 #include "stdlib/format.h"
 #include "stdlib/special.h"
@@ -121,7 +122,8 @@ int fmt_check(const char *fmt, struct type **args, int nargs, const char **err, 
 		bool is_str = t->kind == TY_STRING;
 		bool is_int = t->kind == TY_INT || t->kind == TY_BOOL || t->kind == TY_PROBE ||
 			      t->kind == TY_PTR;
-		if (sp.arg == FMT_ARG_STR && !is_str && t->kind != TY_PROBE) {
+		bool is_enum = t->kind == TY_INT && t->btf_id > 0;	/* %s: its enumerator */
+		if (sp.arg == FMT_ARG_STR && !is_str && !is_enum && t->kind != TY_PROBE) {
 			*err = "%s needs a string argument";
 			*err_arg = n;
 			return -1;
@@ -207,6 +209,17 @@ void fmt_print(struct output *o, const char *fmt, const struct type *args, const
 			continue;
 		}
 		int64_t v = load_int(t, p);
+		if (sp.conv == 's') {
+			/* an enum: its enumerator's name, or the number if it has none */
+			const char *name = t->btf_id > 0 ? kernel_btf_enumerator_name(t->btf_id, v) : NULL;
+			char num[24];
+			if (!name) {
+				snprintf(num, sizeof(num), "%" PRId64, v);
+				name = num;
+			}
+			fprintf(out, sp.cfmt, name);
+			continue;
+		}
 		if (sp.conv == 'c')
 			fprintf(out, sp.cfmt, (int)(char)v);
 		else if (sp.conv == 'p')

@@ -8,7 +8,9 @@
 #include "stdlib/entries.h"
 #include "stdlib/format.h"
 
-static struct type *event_args(struct sema *s, struct ast_node **args, int n, struct type ***out)
+/* records: whole structs may be printed (print(*p)), not formatted */
+static struct type *event_args(struct sema *s, struct ast_node **args, int n, struct type ***out,
+			       bool records)
 {
 	struct arena *a = sema_arena(s);
 	struct type **f = arena_alloc(a, sizeof(*f) * (n + 1));
@@ -20,12 +22,20 @@ static struct type *event_args(struct sema *s, struct ast_node **args, int n, st
 			sema_error(s, args[i]->loc, "this argument has no value to print");
 			return NULL;
 		}
-		if (t->kind == TY_RECORD) {
-			sema_error(s, args[i]->loc, "%s cannot be printed whole; print its fields",
+		if (t->kind == TY_RECORD && (!records || t->btf_id <= 0)) {
+			sema_error(s, args[i]->loc, records ? "%s cannot be printed whole: only structs "
+				   "and unions of kernel BTF can; print its fields"
+				   : "%s cannot be formatted; print its fields, or print() it whole",
 				   t->name ? t->name : "a struct");
 			return NULL;
 		}
 		f[i] = sema_storage_type(a, t);
+		if (t->kind == TY_INT && t->btf_id > 0 && f[i]->btf_id != t->btf_id) {
+			/* an enum keeps its type, for printf's %s */
+			struct type *e = type_int(a, f[i]->size, f[i]->is_signed);
+			e->btf_id = t->btf_id;
+			f[i] = e;
+		}
 	}
 	if (out)
 		*out = f;
@@ -44,7 +54,7 @@ struct sema_event *stdlib_format_event(struct sema *s, struct ast_node *n,
 		return NULL;
 	}
 	struct type **f;
-	struct type *args = event_args(s, n->list.items + 1, n->list.len - 1, &f);
+	struct type *args = event_args(s, n->list.items + 1, n->list.len - 1, &f, false);
 	if (!args)
 		return NULL;
 	const char *err;
@@ -91,7 +101,7 @@ const struct stdlib_fn sl_printf = {
 static struct type *exit_check(struct sema *s, struct ast_node *n)
 {
 	struct arena *a = sema_arena(s);
-	struct type *args = event_args(s, n->list.items, n->list.len, NULL);
+	struct type *args = event_args(s, n->list.items, n->list.len, NULL, false);
 	if (!args)
 		return type_error(a);
 	if (n->list.len && args->fields[0]->kind != TY_INT) {
@@ -157,7 +167,7 @@ static struct type *print_check(struct sema *s, struct ast_node *n)
 			sema_error(s, n->loc, "print() of a value takes one argument");
 			return type_error(a);
 		}
-		struct type *args = event_args(s, n->list.items, 1, NULL);
+		struct type *args = event_args(s, n->list.items, 1, NULL, true);
 		if (!args)
 			return type_error(a);
 		struct sema_event *ev = sema_add_event(s, &sl_print, n);

@@ -26,6 +26,12 @@ static struct type *unify(struct sema *s, struct type *old, struct type *t, bool
 			*conflict = true;
 			return old;
 		}
+		if (old->agg == AGG_TSERIES &&
+		    (old->ts_interval != t->ts_interval || old->ts_count != t->ts_count ||
+		     old->ts_fn != t->ts_fn)) {
+			*conflict = true;
+			return old;
+		}
 		if (t->agg_signed && !old->agg_signed)
 			return t;
 		return old;
@@ -124,16 +130,6 @@ void sema_map_set_key(struct sema *s, struct ast_node *n, struct type *key)
 	}
 }
 
-/* Buckets per key of a hist or lhist, 0 for other values. */
-static uint32_t agg_buckets(const struct type *t)
-{
-	if (t->agg == AGG_HIST)
-		return hist_bucket_count(t);
-	if (t->agg == AGG_LHIST)
-		return lhist_bucket_count(t);
-	return 0;
-}
-
 /* Per-CPU arrays where no user key is needed (one slot, or one slot per
  * bucket): a lookup there never misses, the cheapest hot path. */
 static void map_layout(struct sema *s, struct sema_map *m)
@@ -142,10 +138,12 @@ static void map_layout(struct sema *s, struct sema_map *m)
 	const struct type *v = m->value;
 	bool agg = v->kind == TY_AGG;
 	l->percpu = agg;
-	l->nbuckets = agg ? agg_buckets(v) : 0;
+	l->nbuckets = agg_bucket_count(v);
 	l->value_size = agg ? agg_value_size(v->agg) : v->size;
 	bool buckets = l->nbuckets > 0;
-	if (!m->key && agg && (v->agg == AGG_COUNT || buckets)) {
+	/* not tseries: as in bpftrace, clear() empties it and zero() keeps
+	 * its slots, which an array cannot tell apart */
+	if (!m->key && agg && (v->agg == AGG_COUNT || (buckets && v->agg != AGG_TSERIES))) {
 		l->bpf_type = BPF_MAP_TYPE_PERCPU_ARRAY;
 		l->key_size = 4;
 		l->max_entries = buckets ? l->nbuckets : 1;

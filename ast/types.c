@@ -133,6 +133,9 @@ bool type_equal(const struct type *x, const struct type *y)
 			       x->lhist_step == y->lhist_step;
 		if (x->agg == AGG_HIST)
 			return x->hist_bits == y->hist_bits;
+		if (x->agg == AGG_TSERIES)
+			return x->ts_interval == y->ts_interval && x->ts_count == y->ts_count &&
+			       x->ts_fn == y->ts_fn;
 		return true;
 	default:
 		return true;
@@ -184,6 +187,9 @@ bool type_compatible(const struct type *x, const struct type *y)
 			       x->lhist_step == y->lhist_step;
 		if (x->agg == AGG_HIST)
 			return x->hist_bits == y->hist_bits;
+		if (x->agg == AGG_TSERIES)
+			return x->ts_interval == y->ts_interval && x->ts_count == y->ts_count &&
+			       x->ts_fn == y->ts_fn;
 		return true;
 	case TY_RECORD:
 		return type_equal(x, y);
@@ -226,6 +232,7 @@ const char *agg_name(enum agg_kind agg)
 	case AGG_STATS: return "stats";
 	case AGG_HIST: return "hist";
 	case AGG_LHIST: return "lhist";
+	case AGG_TSERIES: return "tseries";
 	case AGG_NONE: break;
 	}
 	return "none";
@@ -245,6 +252,8 @@ uint32_t agg_value_size(enum agg_kind agg)
 	case AGG_HIST:	/* one bucket counter; buckets are separate entries */
 	case AGG_LHIST:
 		return 8;
+	case AGG_TSERIES:	/* { int64 value; uint64 meta; uint64 interval number; } */
+		return 24;
 	case AGG_NONE:
 		break;
 	}
@@ -346,4 +355,16 @@ uint32_t lhist_bucket_count(const struct type *agg)
 	if (!agg || agg->lhist_step <= 0 || agg->lhist_max < agg->lhist_min)
 		return 2;
 	return (uint32_t)((agg->lhist_max - agg->lhist_min) / agg->lhist_step) + 2;
+}
+
+uint32_t agg_bucket_count(const struct type *agg)
+{
+	if (!agg || agg->kind != TY_AGG)
+		return 0;
+	switch (agg->agg) {
+	case AGG_HIST: return hist_bucket_count(agg);
+	case AGG_LHIST: return lhist_bucket_count(agg);
+	case AGG_TSERIES: return agg->ts_count;
+	default: return 0;
+	}
 }

@@ -35,6 +35,17 @@ enum agg_kind {
 	AGG_STATS,
 	AGG_HIST,
 	AGG_LHIST,
+	AGG_TSERIES,
+};
+
+/* How tseries() combines the values of one interval (the last one wins
+ * without a function). */
+enum tseries_fn {
+	TS_LAST,
+	TS_AVG,
+	TS_MIN,
+	TS_MAX,
+	TS_SUM,
 };
 
 /* TY_SPECIAL values (stdlib/special.h has their layouts and printers). */
@@ -62,6 +73,9 @@ struct type {
 	bool agg_signed;	/* TY_AGG: the aggregated values are signed */
 	int64_t lhist_min, lhist_max, lhist_step;	/* TY_AGG lhist */
 	int hist_bits;	/* TY_AGG hist: log2 buckets split 2^bits ways (0 = plain log2) */
+	uint64_t ts_interval;	/* TY_AGG tseries: nanoseconds per interval */
+	uint32_t ts_count;	/* TY_AGG tseries: intervals kept */
+	enum tseries_fn ts_fn;	/* TY_AGG tseries */
 	struct type *elem;	/* TY_PTR, TY_ARRAY */
 	uint32_t count;		/* TY_ARRAY */
 	struct type **fields;	/* TY_TUPLE */
@@ -107,6 +121,9 @@ uint32_t agg_value_size(enum agg_kind agg);
  * [lo(i-1), lo(i)) where lo(j) = 2^((j >> bits) - 1) * (n + (j & (n-1)));
  * ((65 - bits) << bits) + 1 buckets, the last one ending at 2^64. */
 uint32_t hist_bucket_count(const struct type *agg);
+/* Buckets per key of hist, lhist and tseries (a tseries keeps one slot per
+ * interval, interval number % ts_count); 0 for other aggregations. */
+uint32_t agg_bucket_count(const struct type *agg);
 /* lhist buckets: 0: value < min, 1..n: [min + (i-1)*step, min + i*step),
  * n+1: value >= max, where n = (max - min) / step. */
 uint32_t lhist_bucket_count(const struct type *agg);

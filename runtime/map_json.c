@@ -7,6 +7,8 @@
  *	bucket below everything has only "max", the one above only "min"
  *   {"type": "stats", ...}  avg: VALUE is the average; stats: VALUE is
  *	{"count": C, "average": A, "total": T}
+ *   {"type": "tseries", ...} VALUE is [{"interval_start": "2025-03-04
+ *	10:41:46.700000000", "value": 1}, ...] (runtime/map_tseries.c)
  *   {"type": "value", "data": VALUE}                      print(value)
  *
  * KEY is the text form of the key, several keys joined with "," (no
@@ -224,13 +226,15 @@ static const char *json_type(const struct type *t)
 	case AGG_LHIST: return "hist";
 	case AGG_AVG:
 	case AGG_STATS: return "stats";
+	case AGG_TSERIES: return "tseries";
 	default: return "map";
 	}
 }
 
-static void json_entry_value(const struct output *o, const struct type *t, const uint8_t *v,
-			     uint64_t div)
+static void json_entry_value(const struct output *o, const struct map_view *m, const uint8_t *v,
+			     uint64_t div, uint64_t last)
 {
+	const struct type *t = m->value;
 	FILE *f = o->out;
 	if (t->kind != TY_AGG) {
 		json_value(o, f, t, v, div);
@@ -240,6 +244,7 @@ static void json_entry_value(const struct output *o, const struct type *t, const
 	case AGG_HIST: json_hist(f, t, v, div); break;
 	case AGG_LHIST: json_lhist(f, t, v); break;
 	case AGG_STATS: json_stats(f, t, v); break;
+	case AGG_TSERIES: tseries_json(f, m, v, last); break;
 	default: map_agg_value_text(f, t, v, div); break;
 	}
 }
@@ -255,6 +260,7 @@ void map_print_json(struct output *o, struct map_view *m, uint32_t top, uint64_t
 	if (!t || m->n == 0)
 		return;
 	size_t skip = map_print_order(m, &top, &div);
+	uint64_t last = t->kind == TY_AGG && t->agg == AGG_TSERIES ? tseries_last_epoch(m) : 0;
 	bool keyed = m->key != NULL;
 	if (keyed) {
 		scratch = open_memstream(&kbuf, &ksize);
@@ -274,7 +280,7 @@ void map_print_json(struct output *o, struct map_view *m, uint32_t top, uint64_t
 			json_key(o, m, e->key, scratch, &kbuf, &ksize);
 			fputs(": ", f);
 		}
-		json_entry_value(o, t, e->value, div);
+		json_entry_value(o, m, e->value, div, last);
 	}
 	if (keyed)
 		fputc('}', f);

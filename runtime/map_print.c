@@ -10,6 +10,8 @@
  *	stats value: "count C, average A, total T".
  *   hist, lhist: per entry "@m[key]: \n" (note the space before the newline),
  *	then one line per bucket, then "\n" after every entry.
+ *   tseries (bpftrace 0.17 has none; as newer bpftrace prints it): per
+ *	entry "@m[key]:\n", the chart of runtime/map_tseries.c, then "\n".
  *   an empty map: "\n" ("\n\n" for avg and stats), as bpftrace does.
  *
  * What the caller adds around it:
@@ -751,7 +753,10 @@ size_t map_print_order(struct map_view *m, uint32_t *top_p, uint64_t *div_p)
 	if (is_hist)
 		nb = t->agg == AGG_HIST ? hist_bucket_count(t) : lhist_bucket_count(t);
 
-	if (is_hist || is_stats) {
+	if (is_agg && t->agg == AGG_TSERIES) {
+		/* bpftrace keeps them in a std::map by the key's bytes */
+		stable_sort(m->entries, m->n, cmp_key_bytes, m->key);
+	} else if (is_hist || is_stats) {
 		sort_by_total(m, nb);
 	} else if (sorts_by_value(t)) {
 		struct value_order vo = { m, value_is_signed(t) };
@@ -760,8 +765,9 @@ size_t map_print_order(struct map_view *m, uint32_t *top_p, uint64_t *div_p)
 		stable_sort(m->entries, m->n, cmp_by_key, m->key);
 	}
 
-	/* bpftrace ignores top and div for stats (and warns at compile time). */
-	if (is_agg && t->agg == AGG_STATS) {
+	/* bpftrace ignores top and div for stats (and warns at compile time)
+	 * and for tseries. */
+	if (is_agg && (t->agg == AGG_STATS || t->agg == AGG_TSERIES)) {
 		top = 0;
 		div = 1;
 	}
@@ -788,6 +794,17 @@ void map_print(struct output *o, struct map_view *m, uint32_t top, uint64_t div)
 	if (is_hist)
 		nb = t->agg == AGG_HIST ? hist_bucket_count(t) : lhist_bucket_count(t);
 	size_t skip = map_print_order(m, &top, &div);
+	if (is_agg && t->agg == AGG_TSERIES && m->n) {
+		/* newer bpftrace's layout: "@m[key]:", the chart, a blank line */
+		uint64_t last = tseries_last_epoch(m);
+		for (size_t i = 0; i < m->n; i++) {
+			print_key(o, m, m->entries[i].key);
+			fputs(":\n", f);
+			tseries_chart(f, m, m->entries[i].value, last);
+			fputc('\n', f);
+		}
+		return;
+	}
 	for (size_t i = skip; i < m->n; i++) {
 		const struct map_entry *e = &m->entries[i];
 

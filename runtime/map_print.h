@@ -7,6 +7,9 @@
  *   avg, stats             struct agg_avg
  *   hist                   uint64_t buckets[hist_bucket_count(type)]
  *   lhist                  uint64_t buckets[lhist_bucket_count(type)]
+ *   tseries                struct tseries_point points[type->ts_count]: slot i
+ *                          holds the newest interval number n with n % ts_count
+ *                          == i and its value (epoch 0: the slot is empty)
  *   not an aggregation     the value type's own bytes
  */
 #ifndef SONDE_MAP_PRINT_H
@@ -24,6 +27,11 @@ struct agg_avg {
 };
 
 
+struct tseries_point {
+	uint64_t epoch;	/* interval number: TAI time / ts_interval; 0: none */
+	int64_t value;	/* uint64_t bits when the type is unsigned */
+};
+
 struct map_entry {
 	const uint8_t *key;   /* NULL for a map without keys */
 	const uint8_t *value; /* merged across CPUs */
@@ -35,6 +43,7 @@ struct map_view {
 	const struct type *value;	/* TY_AGG for aggregations */
 	struct map_entry *entries;	/* the printer may reorder them */
 	size_t n;
+	int64_t tai_offset;	/* tseries: CLOCK_TAI - CLOCK_REALTIME, ns */
 };
 
 /* print(@map, top, div) and the end-of-run print: top == 0 means all

@@ -23,6 +23,15 @@ void map_agg_value_text(FILE *f, const struct type *t, const uint8_t *v, uint64_
 uint64_t hist_bucket_low(uint32_t index, uint32_t bits);
 
 void map_print_json(struct output *o, struct map_view *m, uint32_t top, uint64_t div);
+
+/* tseries (runtime/map_tseries.c): the interval number of the newest
+ * value of any key, 0 for none. */
+uint64_t tseries_last_epoch(const struct map_view *m);
+/* One key's chart, as bpftrace draws it ("<no data>" without values in the
+ * window), ending with a newline. */
+void tseries_chart(FILE *f, const struct map_view *m, const uint8_t *points, uint64_t last);
+/* One key's values as a JSON list [{"interval_start": ..., "value": ...}]. */
+void tseries_json(FILE *f, const struct map_view *m, const uint8_t *points, uint64_t last);
 void value_print_json(struct output *o, const struct type *t, const uint8_t *data);
 
 #endif

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 
@@ -83,6 +84,61 @@ static uint64_t sum_u64(const uint8_t *vals, int ncpus, uint32_t size)
 	return sum;
 }
 
+/* tseries: the newest interval any CPU holds in this slot, the CPUs that
+ * hold it combined as bpftrace's util::reduce_tseries_value does (slots of
+ * stdlib/tseries.c: value, meta, interval number). */
+static struct tseries_point tseries_merge(const struct type *t, const uint8_t *vals, int ncpus,
+					  uint32_t size)
+{
+	struct tseries_point p = {0, 0};
+	uint64_t meta = 0, newest = 0;
+	for (int c = 0; c < ncpus; c++) {
+		uint64_t e;
+		memcpy(&e, vals + (size_t)c * stride(size) + 16, 8);
+		if (e > newest)
+			newest = e;
+	}
+	for (int c = 0; c < ncpus && newest; c++) {
+		const uint8_t *v = vals + (size_t)c * stride(size);
+		int64_t x;
+		uint64_t m, e;
+		memcpy(&x, v, 8);
+		memcpy(&m, v + 8, 8);
+		memcpy(&e, v + 16, 8);
+		if (e != newest)
+			continue;
+		bool first = !p.epoch, sg = t->agg_signed;
+		bool lt = sg ? x < p.value : (uint64_t)x < (uint64_t)p.value;
+		bool gt = sg ? x > p.value : (uint64_t)x > (uint64_t)p.value;
+		p.epoch = e;
+		switch (t->ts_fn) {
+		case TS_LAST:	/* the CPU that wrote last */
+			if (first || m > meta) {
+				p.value = x;
+				meta = m;
+			}
+			break;
+		case TS_AVG:
+		case TS_SUM:
+			p.value = (int64_t)((uint64_t)p.value + (uint64_t)x);
+			meta += m;
+			break;
+		case TS_MIN:
+			if (first || lt)
+				p.value = x;
+			break;
+		case TS_MAX:
+			if (first || gt)
+				p.value = x;
+			break;
+		}
+	}
+	if (t->ts_fn == TS_AVG && meta)
+		p.value = t->agg_signed ? p.value / (int64_t)meta
+					: (int64_t)((uint64_t)p.value / meta);
+	return p;
+}
+
 static struct map_entry *entry_add(struct map_snapshot *s)
 {
 	if (s->n == s->cap) {
@@ -106,20 +162,44 @@ static void *dup(const void *p, size_t n)
 	return q;
 }
 
-/* hist/lhist: fold (user key, bucket) entries into one bucket array per
- * user key. */
-static uint64_t *buckets_for(struct map_snapshot *s, const uint8_t *ukey, uint32_t ukey_size,
-			     uint32_t nbuckets)
+/* hist/lhist/tseries: fold (user key, bucket) entries into one array of
+ * nbuckets elements of size bytes per user key. */
+static void *buckets_for(struct map_snapshot *s, const uint8_t *ukey, uint32_t ukey_size,
+			 uint32_t nbuckets, size_t size)
 {
 	for (size_t i = 0; i < s->n; i++)
 		if (!ukey_size || !memcmp(s->view.entries[i].key, ukey, ukey_size))
-			return (uint64_t *)s->view.entries[i].value;
+			return (void *)s->view.entries[i].value;
 	struct map_entry *e = entry_add(s);
 	if (!e)
 		return NULL;
 	e->key = ukey_size ? dup(ukey, ukey_size) : NULL;
-	e->value = calloc(nbuckets, 8);
-	return (uint64_t *)e->value;
+	e->value = calloc(nbuckets, size);
+	return (void *)e->value;
+}
+
+/* The bucket a (user key, bucket) entry is for. */
+static uint64_t bucket_of(const struct map_layout *l, const uint8_t *key)
+{
+	uint64_t b;
+	if (l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		uint32_t idx;
+		memcpy(&idx, key, 4);
+		return idx;
+	}
+	memcpy(&b, key + l->key_size - 8, 8);
+	return b;
+}
+
+/* CLOCK_TAI - CLOCK_REALTIME: tseries intervals are TAI times. */
+static int64_t tai_offset(void)
+{
+	struct timespec tai, real;
+	if (clock_gettime(CLOCK_TAI, &tai) || clock_gettime(CLOCK_REALTIME, &real))
+		return 0;
+	int64_t d = (int64_t)(tai.tv_sec - real.tv_sec) * 1000000000 + (tai.tv_nsec - real.tv_nsec);
+	/* the offset is whole seconds (37 s or 0); round away the read delay */
+	return (d >= 0 ? d + 500000000 : d - 500000000) / 1000000000 * 1000000000;
 }
 
 int map_snapshot_read(struct map_snapshot *s, const struct sema_map *m, int fd, int ncpus,
@@ -129,6 +209,8 @@ int map_snapshot_read(struct map_snapshot *s, const struct sema_map *m, int fd, 
 	s->view.name = m->name;
 	s->view.key = m->key;
 	s->view.value = m->value;
+	if (m->value->kind == TY_AGG && m->value->agg == AGG_TSERIES)
+		s->view.tai_offset = tai_offset();
 	const struct map_layout *l = &m->layout;
 	int vcpus = l->percpu ? ncpus : 1;
 	size_t vbytes = (size_t)stride(l->value_size) * (size_t)vcpus;
@@ -152,19 +234,23 @@ int map_snapshot_read(struct map_snapshot *s, const struct sema_map *m, int fd, 
 		 * never written.  A hash entry exists once written, and prints
 		 * even when zero() cleared its value, as in bpftrace. */
 		bool array = l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY && !keep_zero;
+		if (buckets && m->value->agg == AGG_TSERIES) {
+			struct tseries_point p = tseries_merge(m->value, vals, vcpus, l->value_size);
+			if (!p.epoch && array)
+				continue;
+			uint64_t b = bucket_of(l, key);
+			struct tseries_point *arr = buckets_for(s, key, ukey_size, l->nbuckets,
+								sizeof(*arr));
+			if (arr && b < l->nbuckets)
+				arr[b] = p;
+			continue;
+		}
 		if (buckets) {
 			uint64_t count = sum_u64(vals, vcpus, l->value_size);
 			if (!count && array)
 				continue;
-			uint64_t b;
-			if (l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
-				uint32_t idx;
-				memcpy(&idx, key, 4);
-				b = idx;
-			} else {
-				memcpy(&b, key + l->key_size - 8, 8);
-			}
-			uint64_t *arr = buckets_for(s, key, ukey_size, l->nbuckets);
+			uint64_t b = bucket_of(l, key);
+			uint64_t *arr = buckets_for(s, key, ukey_size, l->nbuckets, 8);
 			if (arr && b < l->nbuckets)
 				arr[b] += count;
 			continue;

@@ -2,11 +2,12 @@
  * The state layouts are those of agg_value_size() (ast/types.c) and the
  * bucket numbering of runtime/map_print.h. */
 #include "codegen/codegen.h"
+#include "stdlib/aggregate.h"
 #include "stdlib/entries.h"
 
 /* ----------------------------------------------------------------- check */
 
-static bool int_arg(struct sema *s, struct ast_node *call, int i, bool *is_signed)
+bool agg_int_arg(struct sema *s, struct ast_node *call, int i, bool *is_signed)
 {
 	struct type *t = sema_check_expr(s, call->list.items[i]);
 	if (!t || t->kind == TY_ERROR || t->kind == TY_NONE)
@@ -24,7 +25,7 @@ static bool int_arg(struct sema *s, struct ast_node *call, int i, bool *is_signe
 static struct type *agg_check(struct sema *s, struct ast_node *n, enum agg_kind agg)
 {
 	bool is_signed = false;
-	if (n->list.len && !int_arg(s, n, 0, &is_signed))
+	if (n->list.len && !agg_int_arg(s, n, 0, &is_signed))
 		return type_error(sema_arena(s));
 	return type_agg(sema_arena(s), agg, is_signed);
 }
@@ -83,13 +84,8 @@ static struct type *lhist_check(struct sema *s, struct ast_node *n)
 
 /* ------------------------------------------------------------------ emit */
 
-typedef void (*agg_apply_fn)(struct codegen *cg, LLVMValueRef slot, LLVMValueRef x,
-			     const struct type *agg);
-
-/* Finds target's per-CPU slot (for bucket, when not NULL) and applies fn to
- * it; on a miss applies fn to a zeroed state and inserts that. */
-static void agg_update(struct codegen *cg, struct ast_node *target, LLVMValueRef bucket,
-		       agg_apply_fn fn, LLVMValueRef x)
+void agg_update(struct codegen *cg, struct ast_node *target, LLVMValueRef bucket,
+		agg_apply_fn fn, const LLVMValueRef *x)
 {
 	const struct sema_map *m = target->map;
 	const struct map_layout *l = &m->layout;
@@ -131,26 +127,30 @@ static void add_at(struct codegen *cg, LLVMValueRef slot, uint64_t off, LLVMValu
 	LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, v, x, "add"), p);
 }
 
-static void apply_count(struct codegen *cg, LLVMValueRef slot, LLVMValueRef x, const struct type *t)
+static void apply_count(struct codegen *cg, LLVMValueRef slot, const LLVMValueRef *x,
+                        const struct type *t)
 {
 	add_at(cg, slot, 0, cg_const(cg, 1));
 }
 
-static void apply_sum(struct codegen *cg, LLVMValueRef slot, LLVMValueRef x, const struct type *t)
+static void apply_sum(struct codegen *cg, LLVMValueRef slot, const LLVMValueRef *x,
+                      const struct type *t)
 {
-	add_at(cg, slot, 0, x);
+	add_at(cg, slot, 0, x[0]);
 }
 
-static void apply_avg(struct codegen *cg, LLVMValueRef slot, LLVMValueRef x, const struct type *t)
+static void apply_avg(struct codegen *cg, LLVMValueRef slot, const LLVMValueRef *x,
+                      const struct type *t)
 {
-	add_at(cg, slot, 0, x);
+	add_at(cg, slot, 0, x[0]);
 	add_at(cg, slot, 8, cg_const(cg, 1));
 }
 
 /* min and max: {value, is_set}; replaced when unset or beaten. */
-static void apply_minmax(struct codegen *cg, LLVMValueRef slot, LLVMValueRef x,
+static void apply_minmax(struct codegen *cg, LLVMValueRef slot, const LLVMValueRef *xs,
 			 const struct type *t)
 {
+	LLVMValueRef x = xs[0];
 	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, slot, "v");
 	LLVMValueRef setp = cg_gep(cg, slot, 8);
 	LLVMValueRef set = LLVMBuildLoad2(cg->b, cg->i64, setp, "set");
@@ -168,7 +168,7 @@ static LLVMValueRef agg_emit(struct codegen *cg, struct ast_node *n, struct ast_
 			     agg_apply_fn fn)
 {
 	LLVMValueRef x = n->list.len ? cg_expr(cg, n->list.items[0]) : NULL;
-	agg_update(cg, target, NULL, fn, x);
+	agg_update(cg, target, NULL, fn, &x);
 	return NULL;
 }
 

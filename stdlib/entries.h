@@ -21,7 +21,7 @@ extern const struct stdlib_fn sl_has_key, sl_len, sl_time, sl_strftime;
 extern const struct stdlib_fn sl_ksym, sl_usym, sl_kaddr, sl_uaddr, sl_kstack, sl_ustack,
 	sl_kstack_fn, sl_ustack_fn;
 extern const struct stdlib_fn sl_count, sl_sum, sl_min, sl_max, sl_avg, sl_stats, sl_hist,
-	sl_lhist;
+	sl_lhist, sl_tseries;
 
 /* printf-like calls (printf, cat, system): checks the literal format
  * against the arguments and makes the event; NULL after an error. */

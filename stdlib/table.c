@@ -28,7 +28,7 @@ const struct stdlib_fn *const stdlib_table[] = {
 	/* symbols and stacks */
 	&sl_ksym, &sl_usym, &sl_kaddr, &sl_uaddr, &sl_kstack, &sl_ustack, &sl_kstack_fn, &sl_ustack_fn,
 	/* aggregations */
-	&sl_count, &sl_sum, &sl_min, &sl_max, &sl_avg, &sl_stats, &sl_hist, &sl_lhist,
+	&sl_count, &sl_sum, &sl_min, &sl_max, &sl_avg, &sl_stats, &sl_hist, &sl_lhist, &sl_tseries,
 };
 const int stdlib_count = sizeof(stdlib_table) / sizeof(stdlib_table[0]);
 

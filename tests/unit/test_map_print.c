@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ast/arena.h"
 #include "ast/types.h"
@@ -731,6 +732,71 @@ static void case_hist_bits2(void)
 	show(h);
 }
 
+/* ---- tseries ---------------------------------------------------------------- */
+
+/* bpftrace 0.17 has no tseries: these fixtures are bpftrace's own output
+ * as newer bpftrace documents it (tseries_doc_*.txt: the two examples of
+ * docs/stdlib.md, commit dba2afd, with the blank line its map printing
+ * adds after a chart; tseries_multiple.txt: tests/runtime/outputs/ of
+ * commit fb2cc79 with its "%H" written as 10).  Times are UTC here. */
+
+#define NOV INT64_MIN	/* an interval without a value */
+
+static struct type *tseries(uint64_t interval, uint32_t count, bool is_signed)
+{
+	struct type *t = agg(AGG_TSERIES, is_signed);
+	t->ts_interval = interval;
+	t->ts_count = count;
+	return t;
+}
+
+/* Slots of tseries t holding n consecutive intervals from epoch first. */
+static uint8_t *tpoints(const struct type *t, uint64_t first, int n, const int64_t *v)
+{
+	struct tseries_point *p = arena_alloc(&A, t->ts_count * sizeof(*p));
+	for (int i = 0; i < n; i++) {
+		if (v[i] == NOV)
+			continue;
+		p[(first + (uint64_t)i) % t->ts_count].epoch = first + (uint64_t)i;
+		p[(first + (uint64_t)i) % t->ts_count].value = v[i];
+	}
+	return (uint8_t *)p;
+}
+
+/* i:ms:10 { @ = tseries(rand % 10, 100ms, 20, "min"); }, from 10:41:46.700 */
+static void case_tseries_doc_min(void)
+{
+	static const int64_t v[] = {0, 0, 1, 2, 1, 0, 1, 0, 1, 0, 2, 0, 0, 1, 1, 1, 0, 2, 1, 1};
+	struct type *t = tseries(100000000, 20, false);
+	t->ts_fn = TS_MIN;
+	struct map_view *m = view("@", NULL, t);
+	add(m, NULL, tpoints(t, 17357281067ull, 20, v));
+	show(m);
+}
+
+/* the zigzag of @c from -5 to 5 and back, 100ms, 20 intervals, from
+ * 10:39:49.300; older intervals still in the slots are not shown */
+static void case_tseries_doc_zigzag(void)
+{
+	static const int64_t v[] = {-3, -4, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 4, 3, 2, 1, 0,
+				    -1, -2, -3, -4};
+	struct type *t = tseries(100000000, 20, true);
+	struct map_view *m = view("@", NULL, t);
+	add(m, NULL, tpoints(t, 17357279891ull, 22, v));
+	show(m);
+}
+
+/* @a["one"] from 10:00:00.000 for 5 intervals, @a["two"] the 5 after */
+static void case_tseries_multiple(void)
+{
+	static const int64_t one[] = {0, 5, 5, 5, 5}, two[] = {4, 4, 4, 4, 4};
+	struct type *t = tseries(100000000, 10, true);
+	struct map_view *m = view("@a", str(8), t);
+	add(m, pack(str(8), "two"), tpoints(t, 17357256005ull, 5, two));
+	add(m, pack(str(8), "one"), tpoints(t, 17357256000ull, 5, one));
+	show(m);
+}
+
 /* ---- the runner ------------------------------------------------------------ */
 
 struct golden {
@@ -776,6 +842,9 @@ static const struct golden cases[] = {
 	{"print_hist", case_print_hist, NULL},
 	{"print_values", case_print_values, NULL},
 	{"hist_bits2", case_hist_bits2, hist_bits2_expected},
+	{"tseries_doc_min", case_tseries_doc_min, NULL},
+	{"tseries_doc_zigzag", case_tseries_doc_zigzag, NULL},
+	{"tseries_multiple", case_tseries_multiple, NULL},
 };
 
 static char *read_file(const char *path, size_t *len)
@@ -835,6 +904,10 @@ int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : SONDE_PRINT_GOLDEN_DIR;
 	int passed = 0, failed = 0;
+
+	/* tseries charts show local times; the fixtures are in UTC */
+	setenv("TZ", "UTC", 1);
+	tzset();
 
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		const struct golden *g = &cases[c];

@@ -171,6 +171,8 @@ static int attach_all(struct runtime *rt)
 			const struct target *t = rt->opts.target;
 			lp->pid = t && !t->child ? t->pid : 0;
 			lp->prog = prog;
+			lp->aps = p->aps;
+			lp->naps = p->naps;
 			int err = probe_attach(lp);
 			if (err)
 				return err;
@@ -218,6 +220,12 @@ static int load(struct runtime *rt, const void *elf, size_t len)
 	if (!rt->obj) {
 		fprintf(stderr, "sonde: cannot open the BPF object: %s\n", strerror(errno));
 		return -1;
+	}
+	for (int i = 0; i < rt->sp->nprogs; i++) {
+		struct sema_prog *p = rt->sp->progs[i];
+		if (p->provider->prepare)
+			p->provider->prepare(bpf_object__find_program_by_name(rt->obj, p->fn_name),
+					     p->aps, p->naps);
 	}
 	verifier_log_start(rt->obj);
 	if (rt->opts.stats && prog_stats_prepare(rt))

@@ -61,6 +61,9 @@ struct attach_point {
 	bool dispatch;
 	uint32_t dispatch_offset;
 	uint64_t dispatch_key;
+	/* Attached together with the program's other attach points through
+	 * one multi link (uprobe_multi, kprobe_multi); set by prepare. */
+	bool multi;
 };
 
 struct attach_list {
@@ -92,6 +95,9 @@ struct loaded_probe {
 	int *perf_fds;
 	int nperf_fds;
 	int pid;		/* -p: attach to this process only, where the type can (0: all) */
+	/* every attach point of the program (a multi link attaches them all) */
+	struct attach_point *const *aps;
+	int naps;
 };
 
 struct probe_provider {
@@ -112,6 +118,10 @@ struct probe_provider {
 	 * serves all of its attach points (dispatch, kprobe_multi): the
 	 * runtime attaches the program once, through its first attach point. */
 	bool (*attach_once)(const struct attach_point *ap);
+	/* Optional, after the object is opened and before it is loaded: how
+	 * the program of these attach points will attach (a multi link needs
+	 * its expected attach type set before loading; sets ap->multi). */
+	void (*prepare)(struct bpf_program *prog, struct attach_point **aps, int naps);
 	/* Attach; on error print one clear sentence to stderr and return -errno. */
 	int (*attach)(struct loaded_probe *lp);
 	/* Optional extra teardown beyond destroying lp->links. */

@@ -484,8 +484,17 @@ static int resolve_offset(const struct attach_point *ap, uint64_t *off)
 	return err;
 }
 
+static int uprobe_sites(const struct attach_point *ap, struct uprobe_sites *out)
+{
+	uint64_t off;
+	int err = resolve_offset(ap, &off);
+	return err ? err : uprobe_sites_add(out, off, 0, (uint64_t)ap->index);
+}
+
 static int uprobe_attach(struct loaded_probe *lp)
 {
+	if (lp->ap->multi)
+		return uprobe_multi_attach(lp, lp->ap->provider == &probe_uretprobe, uprobe_sites);
 	uint64_t off;
 	int err = resolve_offset(lp->ap, &off);
 	if (err) {
@@ -569,7 +578,10 @@ const struct probe_provider probe_uprobe = {
 	.prog_type = BPF_PROG_TYPE_KPROBE,
 	.section = uprobe_section,
 	.same_context = uprobe_same_context,
+	.prepare = uprobe_multi_prepare,
+	.attach_once = uprobe_multi_attach_once,
 	.attach = uprobe_attach,
+	.detach = probe_perf_detach,
 	.pid_at_attach = true,
 	.describe = uprobe_describe,
 	.list = uprobe_list,
@@ -582,6 +594,9 @@ const struct probe_provider probe_uretprobe = {
 	.prog_type = BPF_PROG_TYPE_KPROBE,
 	.section = uprobe_section,
 	.same_context = uprobe_same_context,
+	.prepare = uprobe_multi_prepare,
+	.attach_once = uprobe_multi_attach_once,
 	.attach = uprobe_attach,
+	.detach = probe_perf_detach,
 	.pid_at_attach = true,
 };

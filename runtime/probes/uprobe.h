@@ -28,6 +28,31 @@ bool uprobe_fields_equal(const struct attach_point *x, const struct attach_point
 int uprobe_attach_at(struct loaded_probe *lp, const char *path, uint64_t offset, bool retprobe,
 		     uint64_t ref_ctr_offset);
 
+/* uprobe_multi links (runtime/probes/uprobe_multi.c).  Where a program
+ * attaches: file offsets, semaphore offsets (0: none), BPF cookies. */
+struct uprobe_sites {
+	unsigned long *offsets, *refs;
+	uint64_t *cookies;
+	int len, cap;
+	bool any_ref;
+};
+int uprobe_sites_add(struct uprobe_sites *s, uint64_t offset, uint64_t ref, uint64_t cookie);
+void uprobe_sites_free(struct uprobe_sites *s);
+/* Appends an attach point's sites; returns 0 or -errno (nothing printed). */
+typedef int (*uprobe_sites_fn)(const struct attach_point *ap, struct uprobe_sites *out);
+/* Whether the kernel has uprobe_multi links (asked once). */
+bool uprobe_multi_supported(void);
+/* provider->prepare: a program of several attach points attaches through
+ * multi links when the kernel has them (sets its expected attach type
+ * and ap->multi); else one link per attach point, as before. */
+void uprobe_multi_prepare(struct bpf_program *prog, struct attach_point **aps, int naps);
+/* provider->attach_once */
+bool uprobe_multi_attach_once(const struct attach_point *ap);
+/* Attaches lp->prog at every site of lp->aps, one multi link per file, in
+ * lp->pid only when set; the link fds go to lp->perf_fds (closed by
+ * probe_perf_detach).  On error prints one sentence, returns -errno. */
+int uprobe_multi_attach(struct loaded_probe *lp, bool ret, uprobe_sites_fn sites);
+
 bool uprobe_has_wildcard(const char *s);
 /* The ELF files matching a glob ("/usr/bin/python3*"), arena-allocated
  * in *paths.  Returns their count. */

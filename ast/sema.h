@@ -80,6 +80,8 @@ struct sema_target {
 	uint64_t pidns_dev, pidns_ino;	/* compare pids as seen from it */
 };
 
+struct error_site;
+
 struct sema_program {
 	struct ast_node *ast;
 	struct arena *arena;
@@ -104,6 +106,11 @@ struct sema_program {
 	const struct diag_source *src;
 	const void *elf;
 	size_t elf_len;
+	/* runtime faults: -k (count failed probe reads too), and the sites
+	 * codegen counts failures at (codegen/cg_errors.c) */
+	bool check_helpers;
+	struct error_site *error_sites;
+	int nerror_sites;
 };
 
 struct sema_opts {

@@ -116,7 +116,9 @@ LLVMValueRef cg_helper(struct codegen *cg, int id, LLVMTypeRef ret, LLVMValueRef
 		params[i] = LLVMTypeOf(args[i]);
 	LLVMTypeRef ft = LLVMFunctionType(ret, params, (unsigned)n, 0);
 	LLVMValueRef fp = LLVMConstIntToPtr(cg_const(cg, (uint64_t)id), cg->ptr);
-	return LLVMBuildCall2(cg->b, ft, fp, args, (unsigned)n, "");
+	LLVMValueRef rc = LLVMBuildCall2(cg->b, ft, fp, args, (unsigned)n, "");
+	cg_errors_check(cg, id, rc, n ? args[0] : NULL);
+	return rc;
 }
 
 LLVMValueRef cg_map_lookup(struct codegen *cg, LLVMValueRef map, LLVMValueRef key)
@@ -243,6 +245,7 @@ LLVMValueRef cg_elapsed(struct codegen *cg)
 
 void cg_set_loc(struct codegen *cg, struct src_loc loc)
 {
+	cg->loc = loc;
 	if (!cg->di_scope)
 		return;
 	LLVMMetadataRef l = LLVMDIBuilderCreateDebugLocation(cg->ctx, (unsigned)loc.line,

@@ -63,6 +63,12 @@ struct codegen {
 		struct cg_loop *outer;
 	} *loop;			/* innermost while/for */
 	LLVMValueRef cb_stop;		/* in a for-over-a-map callback: its exit flag */
+	/* runtime faults counted per site (codegen/cg_errors.c) */
+	struct src_loc loc;		/* of the statement being emitted */
+	LLVMValueRef errors_map;	/* stands in for the counters until cg_errors_finish */
+	LLVMValueRef errors_key, errors_key_fn;	/* one key slot per program */
+	struct error_site *sites;
+	int nsites, sites_cap;
 };
 
 /* --- helpers for stdlib entries (codegen/cg_*.c) --- */
@@ -150,6 +156,31 @@ LLVMValueRef cg_for_index(struct codegen *cg, struct cg_for *f);
 void cg_for_break_if(struct codegen *cg, struct cg_for *f, LLVMValueRef cond);
 void cg_for_end(struct codegen *cg, struct cg_for *f);
 
+/* Runtime faults (codegen/cg_errors.c): a helper call whose failure the
+ * runtime reports is counted per site (helper, statement) in a per-CPU
+ * array, slot site: {times failed, last return code}.  Map updates that
+ * fail because the map is full are always counted; failed probe reads only
+ * with -k (sp->check_helpers). */
+enum error_kind {
+	ERROR_MAP_FULL,		/* map_update_elem returned -E2BIG */
+	ERROR_HELPER,		/* any other counted failure */
+};
+struct error_site {
+	enum error_kind kind;
+	int helper;		/* BPF_FUNC_* */
+	struct src_loc loc;
+	const char *map;	/* the map's script name for map updates, else NULL */
+};
+#define SONDE_MAP_ERRORS "sonde_errors"
+/* Called by cg_helper after each helper call: counts its failure when
+ * that is reported (rc is the call's value, map its first argument). */
+void cg_errors_check(struct codegen *cg, int helper, LLVMValueRef rc, LLVMValueRef map);
+/* Defines the counter map with one slot per site and hands the sites to
+ * the runtime (sp->error_sites). */
+void cg_errors_finish(struct codegen *cg);
+/* "map_update_elem", "probe_read_kernel", ... for the messages. */
+const char *cg_helper_name(int helper);
+
 /* for ($kv : @m) (codegen/cg_foreach.c). */
 void cg_for_map(struct codegen *cg, struct ast_node *n);
 /* A BPF subprogram long name(void *map, void *key, void *value, void *ctx)
@@ -157,6 +188,11 @@ void cg_for_map(struct codegen *cg, struct ast_node *n);
 LLVMValueRef cg_subprog(struct codegen *cg, const char *name, unsigned line);
 /* Leaves the probe (exit()): from a loop's callback, through its caller. */
 void cg_exit_probe(struct codegen *cg);
+
+/* A DIFile named name whose source is text[0..len), so that nothing reads
+ * the script again by name (codegen/di_source.c); NULL if it fails. */
+LLVMMetadataRef cg_di_file_with_source(LLVMContextRef ctx, const char *name, const char *text,
+				       size_t len);
 
 /* Sets the debug location of the following instructions to loc. */
 void cg_set_loc(struct codegen *cg, struct src_loc loc);

@@ -42,7 +42,11 @@ static void debug_info_init(struct codegen *cg)
 {
 	const char *file = cg->diags && cg->diags->src ? cg->diags->src->name : "script";
 	cg->di = LLVMCreateDIBuilder(cg->mod);
-	cg->di_file = LLVMDIBuilderCreateFile(cg->di, file, strlen(file), ".", 1);
+	const struct diag_source *src = cg->diags ? cg->diags->src : NULL;
+	cg->di_file = src && src->text ? cg_di_file_with_source(cg->ctx, file, src->text, src->len)
+				       : NULL;
+	if (!cg->di_file)
+		cg->di_file = LLVMDIBuilderCreateFile(cg->di, file, strlen(file), ".", 1);
 	cg->di_cu = LLVMDIBuilderCreateCompileUnit(
 		cg->di, LLVMDWARFSourceLanguageC, cg->di_file, "sonde", 5, 1, "", 0, 0, "", 0,
 		LLVMDWARFEmissionFull, 0, 0, 0, "", 0, "", 0);
@@ -263,6 +267,7 @@ int codegen_emit(struct sema_program *sp, struct diags *d, const struct codegen_
 			sema_annotate_prog(sp, p);
 		program_function(&cg, p);
 	}
+	cg_errors_finish(&cg);
 	LLVMDIBuilderFinalize(cg.di);
 
 	int rc = 0;

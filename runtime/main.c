@@ -14,6 +14,7 @@
 #include "codegen/codegen.h"
 #include "parser/parse.h"
 #include "runtime/info.h"
+#include "runtime/privileges.h"
 #include "runtime/probe_list.h"
 #include "runtime/report.h"
 #include "runtime/runtime.h"
@@ -33,6 +34,7 @@ static const char usage_text[] =
 	"    -l [PATTERN]       list probes matching PATTERN (a binary's path: its uprobes\n"
 	"                       and usdt probes; with -e: what the program attaches to)\n"
 	"    -q                 quiet: no \"Attaching N probes...\" line\n"
+	"    -k                 warn when a probe read fails (bad pointer), at its line\n"
 	"    -v                 verbose: each program's instruction count, verifier work\n"
 	"                       and load time (-vv: libbpf's messages too)\n"
 	"    -f FORMAT          output format: text (default) or json (one JSON object a line)\n"
@@ -115,6 +117,7 @@ enum {
 struct cli {
 	const char *program, *file, *dump, *emit_elf, *emit_llvm, *list;
 	bool list_mode, unsafe, dry_run, quiet, info;
+	bool check_helpers;	/* -k */
 	int verbose;
 	struct runtime_opts run;	/* the output-side options: -f -o -B --interval ... */
 	const char **positional;
@@ -212,6 +215,7 @@ static int compile_and_run(struct cli *c, const char *name, char *text, size_t l
 	struct sema_program *sp = sema_run(&a, &d, prog, &so);
 	if (!sp)
 		goto out;
+	sp->check_helpers = c->check_helpers;
 	if (c->list_mode) {
 		status = probe_list_program(stdout, sp, c->verbose > 0) ? 1 : 0;
 		goto out;
@@ -232,11 +236,8 @@ static int compile_and_run(struct cli *c, const char *name, char *text, size_t l
 		status = 0;
 		goto out;
 	}
-	if (geteuid() != 0) {
-		fprintf(stderr, "sonde: loading BPF programs needs root (or CAP_BPF and CAP_PERFMON); "
-				"run it with sudo\n");
+	if (privileges_check())
 		goto out;
-	}
 	struct runtime_opts ro = c->run;
 	ro.dry_run = c->dry_run;
 	ro.quiet = c->quiet;
@@ -274,7 +275,7 @@ int main(int argc, char **argv)
 	opterr = 0;
 	/* '+': options end at the first positional argument (the script or
 	 * its arguments), as in bpftrace. */
-	while ((opt = getopt_long(argc, argv, "+e:p:c:lqvhVf:o:B:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+e:p:c:lqvhVkf:o:B:", longopts, NULL)) != -1) {
 		int r = output_option(&c, opt, optarg);
 		if (r == 2)
 			return 2;
@@ -293,6 +294,7 @@ int main(int argc, char **argv)
 		case 'c': c.cmd = optarg; break;
 		case 'l': c.list_mode = true; break;
 		case 'q': c.quiet = true; break;
+		case 'k': c.check_helpers = true; break; /* -kk: the same */
 		case 'v': c.verbose++; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("sonde v%s\n", SONDE_VERSION); return 0;

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "runtime/faults.h"
 #include "runtime/metrics.h"
 #include "runtime/report.h"
 #include "runtime/runtime.h"
@@ -24,6 +25,7 @@ struct report {
 	int nlines;
 	char *partial;		/* printf text without its newline yet */
 	struct metrics *metrics;
+	struct faults *faults;	/* full maps, failed reads (-k) */
 };
 
 static uint64_t now_ns(void)
@@ -258,6 +260,7 @@ int report_start(struct runtime *rt)
 	if (r->interval)
 		r->next_interval = now + r->interval;
 	r->next_lost = now + LOST_REPORT_NS;
+	r->faults = faults_start(rt);
 	if (rt->opts.metrics) {
 		r->metrics = metrics_start(rt, rt->opts.metrics);
 		if (!r->metrics)
@@ -279,6 +282,9 @@ static void lost_report(struct runtime *rt, bool final)
 		uint64_t every = r->interval > LOST_REPORT_NS ? r->interval : LOST_REPORT_NS;
 		r->next_lost = now + every;
 	}
+	/* warnings on stderr would scribble over the live view: they wait */
+	if (r && (!r->live_on || final))
+		faults_report(rt, r->faults);
 	uint64_t total = runtime_lost_total(rt);
 	if (total <= rt->lost_reported)
 		return;
@@ -333,6 +339,7 @@ void report_free(struct runtime *rt)
 	live_stop(rt);
 	if (r->metrics)
 		metrics_stop(r->metrics);
+	faults_free(r->faults);
 	for (int i = 0; i < r->nlines; i++)
 		free(r->lines[i]);
 	free(r->partial);

@@ -14,6 +14,11 @@ map / link show id N), and tracefs' kprobe_events and uprobe_events must
 hold no event libbpf made for that pid (libbpf_PID_...).  The kernel frees
 objects a little after the last file descriptor closes: each gets 3 s.
 
+With --nothing-loaded, CMD runs under strace (bpf and perf_event_open
+calls only) and must not have created any BPF program, map, link or BTF
+object, nor opened a perf event, not even for a moment: the line before the
+last is then "created: nothing" or one "CREATED: <call>" line per object.
+
 Last lines: "exit status N" (CMD's), then "leftovers: none (P programs,
 M maps, L links seen)" or one "LEFTOVER: ..." line per object left.  Exits
 with 0 when nothing was left, 1 otherwise (CMD's own status is only printed,
@@ -26,6 +31,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -74,16 +80,37 @@ def probe_events(pid):
     return left
 
 
+CREATING = re.compile(r"bpf\((BPF_PROG_LOAD|BPF_MAP_CREATE|BPF_LINK_CREATE|BPF_BTF_LOAD"
+                      r"|BPF_RAW_TRACEPOINT_OPEN)|perf_event_open\(")
+
+
+def created(path):
+    """The calls in strace's log that created a BPF object or perf event."""
+    made = []
+    with open(path) as f:
+        for line in f:
+            m = re.search(r"= (-?\d+)", line.rsplit(")", 1)[-1]) if ")" in line else None
+            if CREATING.search(line) and m and int(m.group(1)) >= 0:
+                made.append(line.strip()[:160])
+    return made
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--signal", action="append", default=[])
     ap.add_argument("--delay", type=float, default=0.5)
+    ap.add_argument("--nothing-loaded", action="store_true")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     if not cmd:
         ap.error("no command")
 
+    trace = None
+    if args.nothing_loaded:
+        trace = tempfile.NamedTemporaryFile(prefix="bpf-leftovers-", suffix=".strace")
+        cmd = ["strace", "-f", "-qq", "-e", "trace=bpf,perf_event_open", "-o", trace.name,
+               "--"] + cmd
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, bufsize=1)
     seen = {"prog": set(), "map": set(), "link": set()}
     attached = threading.Event()
@@ -135,9 +162,19 @@ def main():
             if there:
                 left.append(f"{kind} {ident}: {desc}")
     left += probe_events(proc.pid)
+    if trace:
+        made = created(trace.name)
+        for call in made:
+            print(f"CREATED: {call}")
+        if not made:
+            print("created: nothing")
+    else:
+        made = []
     if left:
         for item in left:
             print(f"LEFTOVER: {item}")
+        return 1
+    if made:
         return 1
     print(f"leftovers: none ({len(seen['prog'])} programs, {len(seen['map'])} maps, "
           f"{len(seen['link'])} links seen)")

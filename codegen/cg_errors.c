@@ -1,0 +1,128 @@
+/* Runtime faults counted where they happen: a full map that drops an
+ * update, and with -k a probe read that fails.  Each site (helper call in
+ * a statement) gets a slot of a per-CPU array: {times failed, last return
+ * code}.  The branch runs only on failure, so the cost on success is one
+ * compare.  The runtime reads the slots and reports them (runtime/report.c). */
+#include <errno.h>
+#include <string.h>
+
+#include "ast/arena.h"
+#include "codegen/btf_maps.h"
+#include "codegen/codegen.h"
+
+static bool is_probe_read(int helper)
+{
+	switch (helper) {
+	case BPF_FUNC_probe_read:
+	case BPF_FUNC_probe_read_str:
+	case BPF_FUNC_probe_read_user:
+	case BPF_FUNC_probe_read_kernel:
+	case BPF_FUNC_probe_read_user_str:
+	case BPF_FUNC_probe_read_kernel_str:
+		return true;
+	}
+	return false;
+}
+
+static const char *map_name(struct codegen *cg, LLVMValueRef map)
+{
+	for (int i = 0; map && i < cg->sp->nmaps; i++)
+		if (cg->map_globals[i] == map)
+			return cg->sp->maps[i]->name;
+	return NULL;
+}
+
+static bool same_site(const struct error_site *a, const struct error_site *b)
+{
+	return a->kind == b->kind && a->helper == b->helper && a->loc.line == b->loc.line &&
+	       a->loc.col == b->loc.col && a->map == b->map;
+}
+
+/* The slot of site s, the same for the same place compiled twice (a probe
+ * compiled once per context, an unrolled loop). */
+static int site_id(struct codegen *cg, const struct error_site *s)
+{
+	for (int i = 0; i < cg->nsites; i++)
+		if (same_site(&cg->sites[i], s))
+			return i;
+	if (cg->nsites == cg->sites_cap) {
+		int cap = cg->sites_cap ? cg->sites_cap * 2 : 16;
+		struct error_site *n = arena_alloc(cg->arena, sizeof(*n) * (size_t)cap);
+		if (cg->nsites)
+			memcpy(n, cg->sites, sizeof(*n) * (size_t)cg->nsites);
+		cg->sites = n;
+		cg->sites_cap = cap;
+	}
+	cg->sites[cg->nsites] = *s;
+	return cg->nsites++;
+}
+
+static void count_failure(struct codegen *cg, int id, LLVMValueRef rc)
+{
+	if (!cg->errors_map)
+		cg->errors_map = LLVMAddGlobal(cg->mod, cg->i8, "sonde_errors_pending");
+	if (cg->errors_key_fn != cg->fn) {
+		cg->errors_key = cg_alloca(cg, cg->i32, "error_site");
+		cg->errors_key_fn = cg->fn;
+	}
+	LLVMBuildStore(cg->b, LLVMConstInt(cg->i32, (unsigned)id, 0), cg->errors_key);
+	LLVMValueRef slot = cg_map_lookup(cg, cg->errors_map, cg->errors_key);
+	cg_if_nonnull(cg, slot);
+	LLVMValueRef n = LLVMBuildLoad2(cg->b, cg->i64, slot, "failed");
+	LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, n, cg_const(cg, 1), ""), slot);
+	LLVMBuildStore(cg->b, rc, cg_gep(cg, slot, 8));
+	cg_end_if(cg);
+}
+
+void cg_errors_check(struct codegen *cg, int helper, LLVMValueRef rc, LLVMValueRef map)
+{
+	if (!cg->fn || LLVMGetTypeKind(LLVMTypeOf(rc)) != LLVMIntegerTypeKind)
+		return;
+	struct error_site s = {.helper = helper, .loc = cg->loc};
+	if (LLVMGetIntTypeWidth(LLVMTypeOf(rc)) < 64)
+		rc = LLVMBuildSExt(cg->b, rc, cg->i64, "");
+	LLVMValueRef failed;
+	if (helper == BPF_FUNC_map_update_elem) {
+		/* -EEXIST is an expected outcome of BPF_NOEXIST (an aggregation's
+		 * first value racing another CPU); a full map is not */
+		s.kind = ERROR_MAP_FULL;
+		s.map = map_name(cg, map);
+		failed = LLVMBuildICmp(cg->b, LLVMIntEQ, rc, cg_const(cg, (uint64_t)-E2BIG), "full");
+	} else if (is_probe_read(helper) && cg->sp->check_helpers) {
+		s.kind = ERROR_HELPER;
+		failed = LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), "failed");
+	} else {
+		return;
+	}
+	int id = site_id(cg, &s);
+	cg_if(cg, failed);
+	count_failure(cg, id, rc);
+	cg_end_if(cg);
+}
+
+void cg_errors_finish(struct codegen *cg)
+{
+	if (!cg->nsites)
+		return;
+	LLVMValueRef real = btf_map_extra(cg, SONDE_MAP_ERRORS, BPF_MAP_TYPE_PERCPU_ARRAY,
+					  (uint32_t)cg->nsites, 4, 16);
+	LLVMReplaceAllUsesWith(cg->errors_map, real);
+	LLVMDeleteGlobal(cg->errors_map);
+	cg->errors_map = NULL;
+	cg->sp->error_sites = cg->sites;
+	cg->sp->nerror_sites = cg->nsites;
+}
+
+const char *cg_helper_name(int helper)
+{
+	switch (helper) {
+	case BPF_FUNC_map_update_elem: return "map_update_elem";
+	case BPF_FUNC_probe_read: return "probe_read";
+	case BPF_FUNC_probe_read_str: return "probe_read_str";
+	case BPF_FUNC_probe_read_user: return "probe_read_user";
+	case BPF_FUNC_probe_read_kernel: return "probe_read_kernel";
+	case BPF_FUNC_probe_read_user_str: return "probe_read_user_str";
+	case BPF_FUNC_probe_read_kernel_str: return "probe_read_kernel_str";
+	}
+	return "helper";
+}

@@ -1,0 +1,61 @@
+/* A DIFile that carries the script's text.  The BPF back end puts each
+ * line's text into the BTF line info; without embedded source it would
+ * read the file again by name, which must not happen: the script is read
+ * once (a FIFO would block, a file could have changed, and "./-e" is not
+ * the one-liner).  The C API cannot set a DIFile's source, so the node is
+ * made by parsing a two-line IR module in the same context: metadata is
+ * uniqued in the context and outlives that module. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/IRReader.h>
+
+#include "codegen/codegen.h"
+
+/* s[0..len) as the body of an IR string literal ("\22" for '"', ...). */
+static void ir_string(FILE *f, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			fprintf(f, "\\%02X", c);
+		else
+			fputc(c, f);
+	}
+}
+
+LLVMMetadataRef cg_di_file_with_source(LLVMContextRef ctx, const char *name, const char *text,
+				       size_t len)
+{
+	char *ir = NULL;
+	size_t irlen = 0;
+	FILE *f = open_memstream(&ir, &irlen);
+	if (!f)
+		return NULL;
+	fputs("!sonde.file = !{!0}\n!0 = !DIFile(filename: \"", f);
+	ir_string(f, name, strlen(name));
+	fputs("\", directory: \".\", source: \"", f);
+	ir_string(f, text, len);
+	fputs("\")\n", f);
+	if (fclose(f)) {
+		free(ir);
+		return NULL;
+	}
+	LLVMMemoryBufferRef buf = LLVMCreateMemoryBufferWithMemoryRange(ir, irlen, "di", 0);
+	LLVMModuleRef m = NULL;
+	char *err = NULL;
+	LLVMMetadataRef file = NULL;
+	/* the module takes the buffer */
+	if (!LLVMParseIRInContext(ctx, buf, &m, &err) &&
+	    LLVMGetNamedMetadataNumOperands(m, "sonde.file") == 1) {
+		LLVMValueRef v;
+		LLVMGetNamedMetadataOperands(m, "sonde.file", &v);
+		file = LLVMValueAsMetadata(v);
+	}
+	LLVMDisposeMessage(err);
+	if (m)
+		LLVMDisposeModule(m);
+	free(ir);
+	return file;
+}

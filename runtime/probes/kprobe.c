@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "runtime/kallsyms.h"
@@ -128,15 +129,103 @@ static bool kprobe_same_context(const struct attach_point *x, const struct attac
 	return true; /* pt_regs everywhere */
 }
 
+static bool have_kprobes(void)
+{
+	return !access("/sys/bus/event_source/devices/kprobe", F_OK) ||
+	       !access("/sys/kernel/tracing/kprobe_events", F_OK);
+}
+
+/* Whether a wildcard's functions should share one kprobe_multi link (one
+ * attach call, one detach, where single kprobes cost a perf event each):
+ * when the kernel loads programs of that attach type (5.18), and either
+ * creates such links or has no kprobes to fall back on (then the attach
+ * error is about the link).  Asked once. */
+static bool kprobe_multi_usable(void)
+{
+	static int known = -1;
+	if (known >= 0)
+		return known;
+	struct bpf_insn insns[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_KPROBE_MULTI);
+	int prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", insns, 2, &opts);
+	known = 0;
+	if (prog >= 0) {
+		/* address 0 is no function: a kernel with the links says
+		 * EINVAL or ENOENT, one without them EOPNOTSUPP */
+		unsigned long addr = 0;
+		LIBBPF_OPTS(bpf_link_create_opts, lo, .kprobe_multi.addrs = &addr,
+			    .kprobe_multi.cnt = 1);
+		int fd = bpf_link_create(prog, 0, BPF_TRACE_KPROBE_MULTI, &lo);
+		int err = fd < 0 ? errno : 0;
+		if (fd >= 0)
+			close(fd);
+		known = err != EOPNOTSUPP || !have_kprobes();
+		close(prog);
+	}
+	return known;
+}
+
+static void kprobe_prepare(struct bpf_program *prog, struct attach_point **aps, int naps)
+{
+	if (!prog || naps < 2)
+		return;
+	for (int i = 0; i < naps; i++)
+		if (aps[i]->period) /* func+offset: single kprobes */
+			return;
+	if (!kprobe_multi_usable() ||
+	    bpf_program__set_expected_attach_type(prog, BPF_TRACE_KPROBE_MULTI))
+		return;
+	for (int i = 0; i < naps; i++)
+		aps[i]->multi = true;
+}
+
+static bool kprobe_attach_once(const struct attach_point *ap)
+{
+	return ap->multi;
+}
+
+static int kprobe_multi_attach(struct loaded_probe *lp)
+{
+	const char **syms = calloc((size_t)lp->naps, sizeof(*syms));
+	__u64 *cookies = calloc((size_t)lp->naps, sizeof(*cookies));
+	struct bpf_link *l = NULL;
+	if (syms && cookies) {
+		for (int i = 0; i < lp->naps; i++) {
+			syms[i] = lp->aps[i]->func;
+			cookies[i] = (__u64)lp->aps[i]->index;
+		}
+		LIBBPF_OPTS(bpf_kprobe_multi_opts, opts, .syms = syms, .cookies = cookies,
+			    .cnt = (size_t)lp->naps, .retprobe = is_ret(lp->ap->provider));
+		errno = 0;
+		l = bpf_program__attach_kprobe_multi_opts(lp->prog, NULL, &opts);
+	}
+	int err = l ? 0 : errno ? errno : ENOMEM;
+	free(syms);
+	free(cookies);
+	if (l)
+		return probe_link_add(lp, l, NULL);
+	const char *why = strerror(err);
+	if (err == EOPNOTSUPP)
+		why = have_kprobes() ? "this kernel has no kprobe_multi links (built without CONFIG_FPROBE?)"
+				     : "this kernel has no kprobe support (built without CONFIG_KPROBES?)";
+	fprintf(stderr, "sonde: cannot attach %s and %d more (one kprobe_multi link): %s\n",
+		lp->ap->name, lp->naps - 1, why);
+	return -err;
+}
+
 static int kprobe_attach(struct loaded_probe *lp)
 {
+	if (lp->ap->multi)
+		return kprobe_multi_attach(lp);
 	const struct attach_point *ap = lp->ap;
 	LIBBPF_OPTS(bpf_kprobe_opts, opts, .bpf_cookie = (uint64_t)ap->index,
 		    .offset = (size_t)ap->period, .retprobe = is_ret(ap->provider));
 	struct bpf_link *l = bpf_program__attach_kprobe_opts(lp->prog, ap->func, &opts);
 	const char *why = NULL;
-	if (!l && access("/sys/bus/event_source/devices/kprobe", F_OK) &&
-	    access("/sys/kernel/tracing/kprobe_events", F_OK))
+	if (!l && !have_kprobes())
 		why = "this kernel has no kprobe support (built without CONFIG_KPROBES?)";
 	return probe_link_add(lp, l, why);
 }
@@ -173,6 +262,8 @@ const struct probe_provider probe_kprobe = {
 	.prog_type = BPF_PROG_TYPE_KPROBE,
 	.section = kprobe_section,
 	.same_context = kprobe_same_context,
+	.prepare = kprobe_prepare,
+	.attach_once = kprobe_attach_once,
 	.attach = kprobe_attach,
 	.list = kprobe_list_entry,
 };
@@ -184,6 +275,8 @@ const struct probe_provider probe_kretprobe = {
 	.prog_type = BPF_PROG_TYPE_KPROBE,
 	.section = kprobe_section,
 	.same_context = kprobe_same_context,
+	.prepare = kprobe_prepare,
+	.attach_once = kprobe_attach_once,
 	.attach = kprobe_attach,
 	.list = kretprobe_list,
 };

@@ -2,7 +2,7 @@
 # sonde vs bpftrace on the same workloads, side by side.  See README.
 #
 #   tests/bench/run.sh [--sonde PATH] [--bpftrace PATH|none] [--rounds N]
-#                      [--events N] [--progs DIR]
+#                      [--events N] [--printf-events N] [--progs DIR]
 #
 # Needs root (BPF, kernel.bpf_stats_enabled) and bpftool for the per-event
 # figures.  Not a test: it prints numbers, it does not judge them.
@@ -12,6 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 rounds=10
 events=1000000
+printf_events=500000
 sonde=
 bpftrace=$(command -v bpftrace || true)
 progs=
@@ -27,6 +28,7 @@ while [ $# -gt 0 ]; do
 	--bpftrace) bpftrace=${2:?}; shift 2 ;;
 	--rounds) rounds=${2:?}; shift 2 ;;
 	--events) events=${2:?}; shift 2 ;;
+	--printf-events) printf_events=${2:?}; shift 2 ;;
 	--progs) progs=${2:?}; shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "run.sh: unknown argument: $1" >&2; usage ;;
@@ -187,6 +189,19 @@ per_event() {
 		'BEGIN { if (c1 - c0 <= 0) exit 1; printf "%.0f %d\n", (t1 - t0) / (c1 - c0), c1 - c0 }'
 }
 
+# compile_100 TRACER FILE: "wall_ms cpu_ms" medians over $rounds runs of
+# --emit-elf (compile only, a dry run in both tracers).
+compile_100() {
+	local t=$1 f=$2 i r walls= cpus=
+	for ((i = 0; i < rounds; i++)); do
+		r=$(python3 "$here/tracer_runs.py" run "$t" -- --emit-elf "$tmp/out.o" "$f") || return 1
+		set -- $r
+		[ "$1" = - ] && return 1
+		walls+="$1"$'\n'; cpus+="$2"$'\n'
+	done
+	printf '%s %s\n' "$(printf '%s' "$walls" | median)" "$(printf '%s' "$cpus" | median)"
+}
+
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN {
 		if (a == "-" || b == "-" || a == "" || b == "" || b + 0 == 0) { print "-"; exit }
@@ -201,7 +216,13 @@ if [ ${#names[@]} = 0 ]; then
 	exit 1
 fi
 
-declare -A wall rss ev_count ev_empty wide
+# The compile-time script: 100 probes of 5 lines on syscall tracepoints.
+ls /sys/kernel/tracing/events/syscalls 2>/dev/null | grep '^sys_enter_' | head -n 100 |
+	while read -r tp; do
+		printf 'tracepoint:syscalls:%s /pid > 1/ {\n\t@calls[probe, comm] = count();\n\t@lat = hist(nsecs & 0xffff);\n\tprintf("%%s %%d\\n", comm, pid);\n}\n' "$tp"
+	done >"$tmp/compile100.bt"
+
+declare -A wall rss ev_count ev_empty wide first cwall ccpu pf_trig pf_rate pf_lost pf_miss pf_cpu
 # per-event rows: label -> program on sys_enter_getppid (issue 6's table)
 ev_labels=("@ = count()" "@[pid] = count()" "@[comm] = count()" "@[tid, comm] = count()"
 	"@ = hist(x)" "@ = lhist(x, 0, 1000, 10)" "@ = avg(x)")
@@ -219,6 +240,14 @@ for n in "${names[@]}"; do
 		echo "  $n: BEGIN { exit(); } failed: $(head -c 300 "$tmp/err")" >&2
 		wall[$n]=-; rss[$n]=-
 	fi
+	first[$n]=$(python3 "$here/tracer_runs.py" first-event "$t" "$trigger" "$rounds") || first[$n]=-
+	if r=$(compile_100 "$t" "$tmp/compile100.bt"); then
+		read -r cwall[$n] ccpu[$n] <<<"$r"
+	else
+		cwall[$n]=-; ccpu[$n]=-
+	fi
+	read -r pf_trig[$n] pf_rate[$n] pf_lost[$n] pf_miss[$n] pf_cpu[$n] \
+		<<<"$(python3 "$here/tracer_runs.py" printf-rate "$t" "$trigger" "$printf_events")"
 	wide[$n]=$(wide_wildcard "$t") || { wide[$n]=-; echo "  $n: syscall wildcard run failed: $(head -c 300 "$tmp/err")" >&2; }
 	r=$(per_event "$t" 'tracepoint:syscalls:sys_enter_getppid { @[comm] = count(); }') &&
 		ev_count[$n]=${r%% *} || { ev_count[$n]=-; echo "  $n: @[comm] = count() run failed: $(head -c 300 "$tmp/err")" >&2; }
@@ -251,6 +280,14 @@ row_fmt() {
 }
 row_fmt "BEGIN { exit(); }: wall time, median" wall ms
 row_fmt "BEGIN { exit(); }: peak RSS, median" rss MB
+row_fmt "launch to first event printed, median" first ms
+row_fmt "compile 100 probes/500 lines: wall, median" cwall ms
+row_fmt "compile 100 probes/500 lines: CPU, median" ccpu ms
+row_fmt "printf %d %s: trigger rate while traced" pf_trig ev/s
+row_fmt "printf %d %s: events printed per second" pf_rate ev/s
+row_fmt "printf %d %s: lost, as the tracer reports" pf_lost ev
+row_fmt "printf %d %s: missing from the output" pf_miss ev
+row_fmt "printf %d %s: tracer CPU per printed event" pf_cpu ns
 row_fmt "sys_enter_* @[probe] = count(), BEGIN exit" wide s
 row_fmt "sys_enter_getppid @[comm] = count(): BPF" ev_count ns/ev
 row_fmt "sys_enter_getppid { } (floor): BPF" ev_empty ns/ev

@@ -414,16 +414,22 @@ static struct type *check_field(struct sema *s, struct ast_node *n)
 	bool any = false;
 	for (int i = 0; ap && i < ap->nfields; i++)
 		any |= !ap->fields[i].builtin;
-	if (!any) {
-		sema_error(s, n->loc, "args is not available in %s probes",
-			   p ? p->provider->name : "these");
-		return set(n, type_error(s->a));
-	}
-	const struct ctx_field *f = ctx_lookup(s, n->name, false);
+	const struct ctx_field *f = any ? ctx_lookup(s, n->name, false) : NULL;
 	if (f) {
 		n->extra = (void *)f;
 		set(n->lhs, type_void(s->a));
 		return set(n, f->type);
+	}
+	const char *why = ap && p->provider->arg_unreadable
+				  ? p->provider->arg_unreadable(s->a, ap, n->name) : NULL;
+	if (why) {
+		sema_error(s, n->loc, "%s", why);
+		return set(n, type_error(s->a));
+	}
+	if (!any) {
+		sema_error(s, n->loc, "args is not available in %s probes",
+			   p ? p->provider->name : "these");
+		return set(n, type_error(s->a));
 	}
 	sema_error(s, n->loc, "%s has no argument '%s'", ap->name, n->name);
 	if (s->final) {

@@ -128,6 +128,11 @@ struct probe_provider {
 	void (*detach)(struct loaded_probe *lp);
 	/* BEGIN/END are run by the runtime, not attached to events. */
 	bool run_by_runtime;
+	/* args.name that the attach point's debug info describes but sonde
+	 * cannot read (a struct by value, a float): a sentence saying which
+	 * and why, arena-allocated; NULL when name is no such parameter. */
+	const char *(*arg_unreadable)(struct arena *a, const struct attach_point *ap,
+				      const char *name);
 	/* -lv: prints the attach point's arguments ("    TYPE NAME" lines);
 	 * NULL: its non-builtin context fields and retval, typed. */
 	void (*describe)(const struct attach_point *ap, FILE *out);

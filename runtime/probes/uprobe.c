@@ -566,6 +566,23 @@ static void uprobe_describe(const struct attach_point *ap, FILE *out)
 	arena_free(&a);
 }
 
+/* args.name on a parameter left out of the context (see dwarf_fields). */
+static const char *uprobe_arg_unreadable(struct arena *a, const struct attach_point *ap,
+					 const char *name)
+{
+	const struct elf_file *f = elf_file_get(ap->target);
+	const struct elf_sym *s = f && ap->func ? elf_file_symbol(f, ap->func) : NULL;
+	if (!s)
+		return NULL;
+	struct dwarf_param *ps;
+	int n = dwarf_func_params(a, ap->target, elf_file_build_id(f), s->name, s->addr, &ps);
+	for (int i = 0; i < n; i++)
+		if (!strcmp(ps[i].name, name) && ps[i].unsupported)
+			return arena_printf(a, "args.%s (%s %s) of %s cannot be read: %s", name,
+					    ps[i].ctype, name, ap->name, ps[i].unsupported);
+	return NULL;
+}
+
 static void uprobe_list(char **parts, int nparts, probe_list_emit_fn emit, void *ctx)
 {
 	list_common("uprobe", parts, nparts, emit, ctx);
@@ -583,6 +600,7 @@ const struct probe_provider probe_uprobe = {
 	.attach = uprobe_attach,
 	.detach = probe_perf_detach,
 	.pid_at_attach = true,
+	.arg_unreadable = uprobe_arg_unreadable,
 	.describe = uprobe_describe,
 	.list = uprobe_list,
 };

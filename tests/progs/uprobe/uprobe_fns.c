@@ -10,6 +10,9 @@
  *                                      with the arguments still in registers
  *   uprobe_wild_a/b/c()                three functions for a wildcard
  *   uprobe_pair(p)                     a struct by value (args.p is not supported)
+ *   scaled(2.5, 4)                     a double (args.x is not supported); named
+ *                                      outside uprobe_* so the wildcards there keep
+ *                                      their counts
  *   usleep(4321), strtol("ff", 0, 16)  libc functions with known arguments
  *
  * Built twice (tests/CMakeLists.txt): uprobe_fns is a dynamically linked PIE
@@ -68,6 +71,12 @@ NOINLINE long uprobe_pair(struct pair p)
 	return p.a + p.b;
 }
 
+NOINLINE long scaled(double x, int n)
+{
+	__asm__ volatile("" ::: "memory");
+	return (long)(x * n);
+}
+
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 1;
@@ -81,6 +90,7 @@ int main(int argc, char **argv)
 		uprobe_wild_b();
 		uprobe_wild_c();
 		sink += uprobe_pair((struct pair){1, 2});
+		sink += scaled(2.5, 4);
 		usleep(4321);
 		sink += strtol("ff", NULL, 16);
 	}

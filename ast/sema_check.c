@@ -127,6 +127,11 @@ static struct type *check_map(struct sema *s, struct ast_node *n)
 		return set(n, type_error(s->a));
 	if (key && record_value(s, n->loc, key))
 		return set(n, type_error(s->a));
+	if (key && key->kind == TY_SPECIAL && key->special == SP_CGROUP_PATH) {
+		/* resolved when printed, so it may change: not a key (as in bpftrace) */
+		sema_error(s, n->loc, "a cgroup_path() value can only be printed, not used as a map key");
+		return set(n, type_error(s->a));
+	}
 	if (key && (key->kind == TY_AGG || key->kind == TY_VOID)) {
 		sema_error(s, n->loc, "a map key cannot be of type %s", type_name(s->a, key));
 		return set(n, type_error(s->a));

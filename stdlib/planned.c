@@ -9,8 +9,7 @@ static const char *const planned_vars[] = {
 };
 
 static const char *const planned_funcs[] = {
-	"cgroup_path",
-	"unwatch", "skboutput", "socket_cookie", "percpu_kaddr", "debugf", "fail",
+	"unwatch", "skboutput", "socket_cookie", "fail",
 	"print_stack",
 };
 

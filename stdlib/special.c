@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/cgroup_path.h"
 #include "runtime/kallsyms.h"
 #include "runtime/symbolize.h"
 #include "stdlib/special.h"
@@ -160,6 +161,13 @@ static void write_text(FILE *f, const struct output *o, const struct type *t, co
 	case SP_TIMESTAMP:
 		timestamp(f, t, rd_u64(d));
 		break;
+	case SP_CGROUP_PATH: {
+		char *text = cgroup_path_text(rd_u64(d), t->name);
+		if (text)
+			fputs(text, f);
+		free(text);
+		break;
+	}
 	default:
 		break;
 	}

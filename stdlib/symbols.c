@@ -11,6 +11,7 @@
 #include "codegen/codegen.h"
 #include "runtime/kallsyms.h"
 #include "runtime/kernel_btf.h"
+#include "runtime/probes/pt_regs.h"
 #include "runtime/symbolize.h"
 #include "stdlib/entries.h"
 
@@ -134,13 +135,50 @@ const struct stdlib_fn sl_kaddr = {
 };
 
 /* uaddr: the address of a symbol of the probed binary.  In a position
- * independent executable the load bias is added at run time: the task's
- * mm->start_code less the lowest executable segment's address. */
+ * independent binary the load bias is added at run time.  In a uprobe
+ * (executable or shared library) it is the probed function's address,
+ * the instruction pointer at entry, less its address in the file; in the
+ * other probes of an executable, the task's mm->start_code less the
+ * lowest executable segment's address. */
 struct uaddr_info {
 	uint64_t addr, exec_vaddr;
 	uint32_t mm_off, start_code_off;
 	bool pie;
+	uint64_t *entry;	/* by attach point of the program: its function's file address */
+	uint32_t ip_off;	/* of pt_regs' ip: a uprobe's context */
 };
+
+/* A uprobe's function in the file: "name" or "name+offset". */
+static bool uprobe_entry(const char *path, const char *func, uint64_t *vaddr)
+{
+	char name[256];
+	const char *plus = func ? strchr(func, '+') : NULL;
+	size_t len = plus ? (size_t)(plus - func) : func ? strlen(func) : 0;
+	if (!len || len >= sizeof(name))
+		return false;
+	memcpy(name, func, len);
+	name[len] = 0;
+	uint64_t size, exec;
+	bool pie;
+	if (!sym_elf_lookup(path, name, vaddr, &size, &pie, &exec))
+		return false;
+	*vaddr += plus ? strtoull(plus + 1, NULL, 0) : 0;
+	return true;
+}
+
+static bool uaddr_bias_from_ip(struct sema *s, struct ast_node *n, struct uaddr_info *u,
+			       struct sema_prog *p)
+{
+	u->entry = arena_alloc(sema_arena(s), sizeof(*u->entry) * (size_t)p->naps);
+	for (int i = 0; i < p->naps; i++)
+		if (!uprobe_entry(p->aps[i]->target, p->aps[i]->func, &u->entry[i])) {
+			sema_error(s, n->loc, "uaddr() in a position-independent binary needs the uprobe "
+				   "on a function named in its symbol table, not %s", p->aps[i]->name);
+			return false;
+		}
+	u->ip_off = (uint32_t)pt_regs_offset("ip");
+	return true;
+}
 
 static struct type *uaddr_check(struct sema *s, struct ast_node *n)
 {
@@ -167,7 +205,11 @@ static struct type *uaddr_check(struct sema *s, struct ast_node *n)
 			sema_error(s, n->loc, "uaddr() in a probe of several binaries");
 			return type_error(a);
 		}
-	if (u->pie) {
+	u->entry = NULL;
+	if (u->pie && !strcmp(p->provider->name, "uprobe")) {
+		if (!uaddr_bias_from_ip(s, n, u, p))
+			return type_error(a);
+	} else if (u->pie) {
 		struct btf *btf = kernel_btf();
 		int task = kernel_btf_find("struct", "task_struct");
 		int mm = kernel_btf_find("struct", "mm_struct");
@@ -178,7 +220,8 @@ static struct type *uaddr_check(struct sema *s, struct ast_node *n)
 			return type_error(a);
 		}
 		if (strstr(path, ".so")) {
-			sema_unsupported(s, n->loc, "uaddr() in a shared library");
+			sema_error(s, n->loc, "uaddr() in a shared library works in uprobes: %s probes do "
+				   "not know where the library is loaded", p->provider->name);
 			return type_error(a);
 		}
 		u->mm_off = m1.bit_offset / 8;
@@ -197,6 +240,21 @@ static LLVMValueRef uaddr_emit(struct codegen *cg, struct ast_node *n, struct as
 	const struct uaddr_info *u = n->extra;
 	if (!u->pie)
 		return cg_const(cg, u->addr);
+	if (u->entry) {
+		/* the entry address of the attach point that fired */
+		const struct sema_prog *p = cg->prog;
+		LLVMValueRef entry = cg_const(cg, u->entry[0]);
+		if (p->naps > 1) {
+			LLVMValueRef idx = sl_probe.emit(cg, n, NULL);
+			for (int i = 1; i < p->naps; i++)
+				entry = LLVMBuildSelect(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, idx,
+						cg_const(cg, (uint64_t)p->aps[i]->index), ""),
+						cg_const(cg, u->entry[i]), entry, "");
+		}
+		LLVMValueRef ip = cg_load_int(cg, cg_gep(cg, cg->ctx_arg, u->ip_off), 8, false);
+		return LLVMBuildAdd(cg->b, LLVMBuildSub(cg->b, ip, entry, "bias"), cg_const(cg, u->addr),
+				    "uaddr");
+	}
 	LLVMValueRef task = cg_helper(cg, BPF_FUNC_get_current_task, cg->i64, NULL, 0);
 	LLVMValueRef mm = cg_read_int(cg, LLVMBuildAdd(cg->b, task, cg_const(cg, u->mm_off), ""), 8,
 				      false, false);

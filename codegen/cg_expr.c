@@ -475,8 +475,10 @@ LLVMValueRef cg_expr(struct codegen *cg, struct ast_node *n)
 	if (!cg->di_scope || !own_location(n) || n->loc.line < 1)
 		return expr_value(cg, n);
 	LLVMMetadataRef outer = LLVMGetCurrentDebugLocation2(cg->b);
+	struct src_loc outer_loc = cg->loc;	/* where failures are counted */
 	cg_set_loc(cg, n->loc);
 	LLVMValueRef v = expr_value(cg, n);
 	LLVMSetCurrentDebugLocation2(cg->b, outer);
+	cg->loc = outer_loc;
 	return v;
 }

@@ -42,11 +42,11 @@ LLVMMetadataRef cg_di_file_with_source(LLVMContextRef ctx, const char *name, con
 		free(ir);
 		return NULL;
 	}
-	LLVMMemoryBufferRef buf = LLVMCreateMemoryBufferWithMemoryRange(ir, irlen, "di", 0);
+	LLVMMemoryBufferRef buf = LLVMCreateMemoryBufferWithMemoryRange(ir, irlen, "di", 1);
 	LLVMModuleRef m = NULL;
 	char *err = NULL;
 	LLVMMetadataRef file = NULL;
-	/* the module takes the buffer */
+	/* the parser takes the buffer; open_memstream ended ir with a NUL */
 	if (!LLVMParseIRInContext(ctx, buf, &m, &err) &&
 	    LLVMGetNamedMetadataNumOperands(m, "sonde.file") == 1) {
 		LLVMValueRef v;

@@ -17,7 +17,7 @@ extern const struct stdlib_fn sl_ntop, sl_pton, sl_macaddr;
 extern const struct stdlib_fn sl_reg, sl_usermode, sl_bswap, sl_kptr, sl_uptr, sl_cgroupid,
 	sl_errorf, sl_warnf;
 extern const struct stdlib_fn sl_join, sl_cat, sl_system, sl_signal, sl_override;
-extern const struct stdlib_fn sl_cgroup_path, sl_debugf, sl_percpu_kaddr;
+extern const struct stdlib_fn sl_cgroup_path, sl_debugf, sl_percpu_kaddr, sl_socket_cookie;
 extern const struct stdlib_fn sl_has_key, sl_len, sl_time, sl_strftime;
 extern const struct stdlib_fn sl_ksym, sl_usym, sl_kaddr, sl_uaddr, sl_kstack, sl_ustack,
 	sl_kstack_fn, sl_ustack_fn;

@@ -9,7 +9,7 @@ static const char *const planned_vars[] = {
 };
 
 static const char *const planned_funcs[] = {
-	"unwatch", "skboutput", "socket_cookie", "fail",
+	"unwatch", "skboutput", "fail",
 	"print_stack",
 };
 

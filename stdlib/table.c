@@ -15,7 +15,7 @@ const struct stdlib_fn *const stdlib_table[] = {
 	&sl_printf, &sl_exit, &sl_print, &sl_clear, &sl_zero, &sl_delete,
 	/* registers, bytes, address spaces, cgroups, diagnostics */
 	&sl_reg, &sl_usermode, &sl_bswap, &sl_kptr, &sl_uptr, &sl_cgroupid, &sl_errorf, &sl_warnf,
-	&sl_cgroup_path, &sl_debugf, &sl_percpu_kaddr,
+	&sl_cgroup_path, &sl_debugf, &sl_percpu_kaddr, &sl_socket_cookie,
 	/* text printed by the runtime; unsafe */
 	&sl_join, &sl_cat, &sl_system, &sl_signal, &sl_override,
 	/* network addresses */

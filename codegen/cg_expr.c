@@ -37,7 +37,8 @@ void cg_expr_into(struct codegen *cg, struct ast_node *e, LLVMValueRef dst, cons
 		/* one read straight into dst, however big (print(*curtask)
 		 * into the ring buffer); a failed read leaves zeros */
 		bool user;
-		cg_probe_read(cg, dst, t->size, cg_lvalue_addr(cg, e, &user), user);
+		LLVMValueRef addr = cg_lvalue_addr(cg, e, &user);
+		cg_probe_read(cg, dst, t->size, addr, user);
 		return;
 	}
 	if ((t->kind == TY_STRING && et->kind == TY_STRING && et->size <= t->size) ||

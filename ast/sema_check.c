@@ -264,6 +264,7 @@ static struct type *check_call(struct sema *s, struct ast_node *n)
 	}
 	if (fn->unsafe && !s->opts->unsafe) {
 		sema_error(s, n->loc, "%s() changes the system and needs --unsafe", fn->name);
+		fn->check(s, n);	/* and what else is wrong with the call, as bpftrace */
 		return set(n, type_error(s->a));
 	}
 	return set(n, fn->check(s, n));

@@ -79,6 +79,14 @@ static struct type *signal_check(struct sema *s, struct ast_node *n)
 			   p->provider->name);
 		return type_error(a);
 	}
+	/* a timer fires in whatever task it interrupts: signal() there would
+	 * hit a bystander (bpftrace refuses it too; profile is allowed: its
+	 * task is the one sampled) */
+	if (p && !strcmp(p->provider->name, "interval")) {
+		sema_error(s, n->loc, "signal() in an interval probe would signal whichever task "
+				      "the timer interrupts; use profile or a probe of the target");
+		return type_error(a);
+	}
 	struct ast_node *arg = n->list.items[0];
 	int64_t sig = -1;
 	if (arg->kind == AST_STR) {

@@ -249,9 +249,9 @@ uint32_t agg_value_size(enum agg_kind agg)
 	case AGG_AVG:	/* { int64 total; uint64 count; } */
 	case AGG_STATS:
 		return 16;
-	case AGG_HIST:	/* one bucket counter; buckets are separate entries */
-	case AGG_LHIST:
-		return 8;
+	case AGG_HIST:	/* { uint64 count; int64 sum; } per bucket; buckets are */
+	case AGG_LHIST:	/* separate entries; the sums make Prometheus' _sum */
+		return 16;
 	case AGG_TSERIES:	/* { int64 value; uint64 meta; uint64 interval number; } */
 		return 24;
 	case AGG_NONE:

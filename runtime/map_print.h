@@ -5,8 +5,10 @@
  * says) and merged value bytes.  Merged value layouts per aggregation:
  *   count, sum, min, max   int64_t (uint64_t when !agg_signed for count/sum)
  *   avg, stats             struct agg_avg
- *   hist                   uint64_t buckets[hist_bucket_count(type)]
- *   lhist                  uint64_t buckets[lhist_bucket_count(type)]
+ *   hist                   uint64_t buckets[hist_bucket_count(type)], then
+ *                          the sum of the values (int64_t when agg_signed)
+ *   lhist                  uint64_t buckets[lhist_bucket_count(type)], then
+ *                          the sum likewise
  *   tseries                struct tseries_point points[type->ts_count]: slot i
  *                          holds the newest interval number n with n % ts_count
  *                          == i and its value (epoch 0: the slot is empty)

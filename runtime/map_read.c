@@ -73,12 +73,13 @@ static bool merge(const struct type *agg, const uint8_t *vals, int ncpus, uint32
 	}
 }
 
-static uint64_t sum_u64(const uint8_t *vals, int ncpus, uint32_t size)
+/* The u64 at offset off of every CPU's value, added up. */
+static uint64_t sum_u64(const uint8_t *vals, int ncpus, uint32_t size, uint32_t off)
 {
 	uint64_t sum = 0;
 	for (int c = 0; c < ncpus; c++) {
 		uint64_t v;
-		memcpy(&v, vals + (size_t)c * stride(size), 8);
+		memcpy(&v, vals + (size_t)c * stride(size) + off, 8);
 		sum += v;
 	}
 	return sum;
@@ -245,14 +246,16 @@ int map_snapshot_read(struct map_snapshot *s, const struct sema_map *m, int fd, 
 				arr[b] = p;
 			continue;
 		}
-		if (buckets) {
-			uint64_t count = sum_u64(vals, vcpus, l->value_size);
+		if (buckets) {	/* hist, lhist: { count, sum } per bucket */
+			uint64_t count = sum_u64(vals, vcpus, l->value_size, 0);
 			if (!count && array)
 				continue;
 			uint64_t b = bucket_of(l, key);
-			uint64_t *arr = buckets_for(s, key, ukey_size, l->nbuckets, 8);
-			if (arr && b < l->nbuckets)
+			uint64_t *arr = buckets_for(s, key, ukey_size, l->nbuckets + 1, 8);
+			if (arr && b < l->nbuckets) {
 				arr[b] += count;
+				arr[l->nbuckets] += sum_u64(vals, vcpus, l->value_size, 8);
+			}
 			continue;
 		}
 		const uint8_t *value = vals;

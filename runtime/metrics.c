@@ -13,12 +13,14 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runtime/map_print_internal.h"
 #include "runtime/map_read.h"
 #include "runtime/metrics.h"
 #include "runtime/runtime.h"
+#include "stdlib/special.h"
 
 struct metrics {
 	struct runtime *rt;
@@ -59,6 +61,38 @@ static void label_value(FILE *f, const char *s, size_t len)
 	}
 }
 
+/* A stack as one label value: its frames root first, joined by ';' (the
+ * folded form flame graph tools read), instead of the text's lines. */
+static void stack_label(FILE *f, const struct output *o, const struct type *t, const uint8_t *d)
+{
+	char *text = special_text(o, t, d, true);
+	const char *frames[256];
+	size_t lens[256];
+	int n = 0;
+	for (const char *p = text; p && *p && n < 256;) {
+		size_t len = strcspn(p, "\n");
+		const char *a = p, *b = p + len;
+		while (a < b && (*a == ' ' || *a == '\t'))
+			a++;
+		if (a < b) {
+			frames[n] = a;
+			lens[n++] = (size_t)(b - a);
+		}
+		p = *b ? b + 1 : b;
+	}
+	for (int i = n - 1; i >= 0; i--) {
+		label_value(f, frames[i], lens[i]);
+		if (i)
+			fputc(';', f);
+	}
+	free(text);
+}
+
+static bool is_stack(const struct type *t)
+{
+	return t->kind == TY_SPECIAL && (t->special == SP_KSTACK || t->special == SP_USTACK);
+}
+
 struct scratch {
 	FILE *f;
 	char *buf;
@@ -82,22 +116,26 @@ static void labels(FILE *f, struct runtime *rt, const struct map_view *m, const 
 	if (k) {
 		int nf = k->kind == TY_TUPLE ? k->nfields : 1;
 		for (int i = 0; i < nf; i++) {
-			fseeko(s->f, 0, SEEK_SET);
-			if (k->kind == TY_TUPLE)
-				map_value_text(&tmp, k->fields[i], key + k->offsets[i], 1, true);
-			else
-				map_value_text(&tmp, k, key, 1, true);
-			fflush(s->f);
-			size_t len = (size_t)ftello(s->f);
+			const struct type *kt = k->kind == TY_TUPLE ? k->fields[i] : k;
+			const uint8_t *kd = k->kind == TY_TUPLE ? key + k->offsets[i] : key;
 			if (names && names[i])
 				fprintf(f, "%s%s=\"", i ? "," : "", names[i]);
 			else if (nf == 1)
 				fputs("key=\"", f);
 			else
 				fprintf(f, "%skey%d=\"", i ? "," : "", i);
+			n++;
+			if (is_stack(kt)) {
+				stack_label(f, &tmp, kt, kd);
+				fputc('"', f);
+				continue;
+			}
+			fseeko(s->f, 0, SEEK_SET);
+			map_value_text(&tmp, kt, kd, 1, true);
+			fflush(s->f);
+			size_t len = (size_t)ftello(s->f);
 			label_value(f, s->buf, len < s->size ? len : s->size);
 			fputc('"', f);
-			n++;
 		}
 	}
 	if (extra)
@@ -145,9 +183,43 @@ static void histogram(FILE *f, struct runtime *rt, const struct map_view *m,
 	fprintf(f, "%s_bucket", name);
 	labels(f, rt, m, e->key, s, "le=\"+Inf\"");
 	fprintf(f, " %" PRIu64 "\n", cum);
+	/* the sum of the observed values follows the buckets (map_print.h) */
+	uint64_t sum = bucket(e->value, nb);
+	fprintf(f, "%s_sum", name);
+	labels(f, rt, m, e->key, s, NULL);
+	if (t->agg_signed)
+		fprintf(f, " %" PRId64 "\n", (int64_t)sum);
+	else
+		fprintf(f, " %" PRIu64 "\n", sum);
 	fprintf(f, "%s_count", name);
 	labels(f, rt, m, e->key, s, NULL);
 	fprintf(f, " %" PRIu64 "\n", cum);
+}
+
+/* A tseries is a gauge of its last whole interval: the one before the
+ * interval now running, whose value can still change.  Without a value
+ * there, a "sum" series is 0 and the others have no sample. */
+static void tseries_sample(FILE *f, struct runtime *rt, const struct map_view *m,
+			   const struct map_entry *e, const char *name, struct scratch *s)
+{
+	const struct type *t = m->value;
+	struct timespec now;
+	if (clock_gettime(CLOCK_TAI, &now))
+		return;
+	uint64_t cur = ((uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec) / t->ts_interval;
+	struct tseries_point p;
+	memcpy(&p, e->value + sizeof(p) * ((cur - 1) % t->ts_count), sizeof(p));
+	if (p.epoch != cur - 1) {
+		if (t->ts_fn != TS_SUM)
+			return;
+		p.value = 0;
+	}
+	fputs(name, f);
+	labels(f, rt, m, e->key, s, NULL);
+	if (t->agg_signed)
+		fprintf(f, " %" PRId64 "\n", p.value);
+	else
+		fprintf(f, " %" PRIu64 "\n", (uint64_t)p.value);
 }
 
 static void one_map(FILE *f, struct runtime *rt, const struct sema_map *sm, struct scratch *s)
@@ -165,6 +237,7 @@ static void one_map(FILE *f, struct runtime *rt, const struct sema_map *sm, stru
 		case AGG_HIST:
 		case AGG_LHIST: type = "histogram"; break;
 		case AGG_STATS: type = "summary"; break;
+		case AGG_TSERIES: type = "gauge"; break;	/* its last whole interval */
 		default: type = "gauge"; break;
 		}
 	} else if (t->kind == TY_INT || t->kind == TY_BOOL) {
@@ -188,6 +261,8 @@ static void one_map(FILE *f, struct runtime *rt, const struct sema_map *sm, stru
 		const struct map_entry *e = &snap.view.entries[i];
 		if (t->kind == TY_AGG && (t->agg == AGG_HIST || t->agg == AGG_LHIST)) {
 			histogram(f, rt, &snap.view, e, name, s);
+		} else if (t->kind == TY_AGG && t->agg == AGG_TSERIES) {
+			tseries_sample(f, rt, &snap.view, e, name, s);
 		} else if (t->kind == TY_AGG && t->agg == AGG_STATS) {
 			struct agg_avg a;
 			memcpy(&a, e->value, sizeof(a));
@@ -252,6 +327,8 @@ static const char *key_name(const struct ast_node *e)
 	case AST_CALL:
 		if (e->name && !strcmp(e->name, "str") && e->list.len >= 1)
 			return key_name(e->list.items[0]);
+		if (e->name && (!strcmp(e->name, "kstack") || !strcmp(e->name, "ustack")))
+			return e->name;
 		return NULL;
 	default:
 		return NULL;

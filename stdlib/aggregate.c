@@ -1,6 +1,8 @@
 /* Aggregations: per-CPU state in a map, merged by the runtime when printed.
  * The state layouts are those of agg_value_size() (ast/types.c) and the
  * bucket numbering of runtime/map_print.h. */
+#include <string.h>
+
 #include "codegen/codegen.h"
 #include "stdlib/aggregate.h"
 #include "stdlib/entries.h"
@@ -84,6 +86,32 @@ static struct type *lhist_check(struct sema *s, struct ast_node *n)
 
 /* ------------------------------------------------------------------ emit */
 
+static void lifetime(struct codegen *cg, const char *name, LLVMValueRef p, uint32_t size)
+{
+	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+	LLVMValueRef f = LLVMGetIntrinsicDeclaration(cg->mod, id, (LLVMTypeRef[]){cg->ptr}, 1);
+	LLVMTypeRef ft = LLVMFunctionType(cg->voidt, (LLVMTypeRef[]){cg->i64, cg->ptr}, 2, 0);
+	LLVMBuildCall2(cg->b, ft, f, (LLVMValueRef[]){cg_const(cg, size), p}, 2, "");
+}
+
+/* The zeroed state a missing key starts from.  Its lifetime is marked so
+ * the back end gives every aggregation of a program the same stack bytes:
+ * a probe with many aggregations stays within the 512-byte stack. */
+static LLVMValueRef init_begin(struct codegen *cg, uint32_t size)
+{
+	LLVMValueRef init = cg_alloca(cg, LLVMArrayType2(cg->i8, size), "init");
+	LLVMSetAlignment(init, 8);
+	lifetime(cg, "llvm.lifetime.start", init, size);
+	/* 8-byte aligned: zeroed with 8-byte stores */
+	LLVMBuildMemSet(cg->b, init, LLVMConstInt(cg->i8, 0, 0), cg_const(cg, size), 8);
+	return init;
+}
+
+static void init_end(struct codegen *cg, LLVMValueRef init, uint32_t size)
+{
+	lifetime(cg, "llvm.lifetime.end", init, size);
+}
+
 void agg_update(struct codegen *cg, struct ast_node *target, LLVMValueRef bucket,
 		agg_apply_fn fn, const LLVMValueRef *x)
 {
@@ -107,9 +135,10 @@ void agg_update(struct codegen *cg, struct ast_node *target, LLVMValueRef bucket
 	cg_if_nonnull(cg, slot);
 	fn(cg, slot, x, m->value);
 	cg_else(cg);
-	LLVMValueRef init = cg_buffer(cg, l->value_size, "init");
+	LLVMValueRef init = init_begin(cg, l->value_size);
 	fn(cg, init, x, m->value);
 	LLVMValueRef rc = cg_map_update(cg, map, key, init, BPF_NOEXIST);
+	init_end(cg, init, l->value_size);
 	/* Another CPU inserted the key first: apply to its entry. */
 	cg_if(cg, LLVMBuildICmp(cg->b, LLVMIntNE, rc, cg_const(cg, 0), "raced"));
 	LLVMValueRef again = cg_map_lookup(cg, map, key);
@@ -137,6 +166,14 @@ static void apply_sum(struct codegen *cg, LLVMValueRef slot, const LLVMValueRef 
                       const struct type *t)
 {
 	add_at(cg, slot, 0, x[0]);
+}
+
+/* hist, lhist: the bucket's count and the sum of its values */
+static void apply_hist(struct codegen *cg, LLVMValueRef slot, const LLVMValueRef *x,
+		       const struct type *t)
+{
+	add_at(cg, slot, 0, cg_const(cg, 1));
+	add_at(cg, slot, 8, x[0]);
 }
 
 static void apply_avg(struct codegen *cg, LLVMValueRef slot, const LLVMValueRef *x,
@@ -269,7 +306,7 @@ static LLVMValueRef hist_emit(struct codegen *cg, struct ast_node *n, struct ast
 	LLVMValueRef b = t->agg != AGG_HIST ? lhist_bucket(cg, x, t)
 			 : t->hist_bits ? hist_bits_bucket(cg, x, t->agg_signed, (uint32_t)t->hist_bits)
 					: hist_bucket(cg, x, t->agg_signed);
-	agg_update(cg, target, b, apply_count, NULL);
+	agg_update(cg, target, b, apply_hist, &x);
 	return NULL;
 }
 

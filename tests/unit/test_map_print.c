@@ -117,7 +117,7 @@ static uint8_t *avgv(int64_t total, uint64_t count)
 static uint8_t *buckets(const struct type *t, ...)
 {
 	uint32_t nb = t->agg == AGG_HIST ? hist_bucket_count(t) : lhist_bucket_count(t);
-	uint64_t *b = arena_alloc(&A, nb * sizeof(*b));
+	uint64_t *b = arena_alloc(&A, (nb + 1) * sizeof(*b));	/* + the sum */
 	va_list ap;
 
 	va_start(ap, t);

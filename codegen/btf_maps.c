@@ -49,7 +49,20 @@ static LLVMMetadataRef type_member(struct codegen *cg, const char *name, uint32_
 					     64, 64, off, LLVMDIFlagZero, p);
 }
 
-static LLVMValueRef map_define(struct codegen *cg, const struct map_def *d)
+/* The global of a map of n members (type, max_entries, key, value). */
+static LLVMValueRef map_global(struct codegen *cg, const char *name, unsigned n)
+{
+	LLVMTypeRef fields[4] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr};
+	LLVMTypeRef t = LLVMStructTypeInContext(cg->ctx, fields, n, 0);
+	LLVMValueRef g = LLVMAddGlobal(cg->mod, t, name);
+	LLVMSetInitializer(g, LLVMConstNull(t));
+	LLVMSetSection(g, ".maps");
+	LLVMSetAlignment(g, 8);
+	return g;
+}
+
+/* Its debug info: what libbpf reads the map's shape from. */
+static void map_describe(struct codegen *cg, LLVMValueRef g, const struct map_def *d)
 {
 	LLVMMetadataRef members[4];
 	int n = 0;
@@ -68,17 +81,17 @@ static LLVMValueRef map_define(struct codegen *cg, const struct map_def *d)
 	LLVMMetadataRef st = LLVMDIBuilderCreateStructType(cg->di, cg->di_file, "", 0, cg->di_file, 0,
 							   64 * (uint64_t)n, 64, LLVMDIFlagZero, NULL,
 							   members, (unsigned)n, 0, NULL, "", 0);
-	LLVMTypeRef fields[4] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr};
-	LLVMTypeRef t = LLVMStructTypeInContext(cg->ctx, fields, (unsigned)n, 0);
-	LLVMValueRef g = LLVMAddGlobal(cg->mod, t, d->name);
-	LLVMSetInitializer(g, LLVMConstNull(t));
-	LLVMSetSection(g, ".maps");
-	LLVMSetAlignment(g, 8);
 	LLVMMetadataRef expr = LLVMDIBuilderCreateExpression(cg->di, NULL, 0);
 	LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
 		cg->di, cg->di_cu, d->name, strlen(d->name), d->name, strlen(d->name), cg->di_file, 0,
 		st, 0, expr, NULL, 64);
 	LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(cg->ctx, "dbg", 3), gve);
+}
+
+static LLVMValueRef map_define(struct codegen *cg, const struct map_def *d)
+{
+	LLVMValueRef g = map_global(cg, d->name, 2 + !!d->key_size + !!d->value_size);
+	map_describe(cg, g, d);
 	return g;
 }
 
@@ -122,4 +135,16 @@ LLVMValueRef btf_map_extra(struct codegen *cg, const char *name, int type, uint3
 		return g;
 	struct map_def d = {arena_strdup(cg->arena, name), type, max_entries, key_size, value_size};
 	return map_define(cg, &d);
+}
+
+LLVMValueRef btf_map_pending(struct codegen *cg, const char *name)
+{
+	return map_global(cg, name, 4);
+}
+
+void btf_map_describe(struct codegen *cg, LLVMValueRef g, int type, uint32_t max_entries,
+		      uint32_t key_size, uint32_t value_size)
+{
+	struct map_def d = {LLVMGetValueName(g), type, max_entries, key_size, value_size};
+	map_describe(cg, g, &d);
 }

@@ -30,14 +30,126 @@ LLVMValueRef cg_alloca(struct codegen *cg, LLVMTypeRef t, const char *name)
 	return a;
 }
 
+/* The BPF back end expands memset and memcpy into at most 128 stores and
+ * rejects longer ones; the optimiser merges adjacent memsets.  Buffers in
+ * the scratch map may be longer: they are cleared in pieces the optimiser
+ * must leave alone (volatile) and copied in pieces of MEM_CHUNK bytes (128
+ * stores even when the alignment is not known). */
+#define MEM_CHUNK 128
+
+static void memset_volatile(struct codegen *cg, LLVMValueRef dst, int byte, uint64_t len,
+			    unsigned align)
+{
+	LLVMTypeRef types[] = {cg->ptr, cg->i64};
+	unsigned id = LLVMLookupIntrinsicID("llvm.memset", 11);
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, types, 2);
+	LLVMValueRef args[] = {dst, LLVMConstInt(cg->i8, (unsigned)byte, 0), cg_const(cg, len),
+			       LLVMConstInt(cg->i1, 1, 0)};
+	LLVMValueRef call = LLVMBuildCall2(cg->b, LLVMGlobalGetValueType(fn), fn, args, 4, "");
+	LLVMAddCallSiteAttribute(call, 1, LLVMCreateEnumAttribute(
+				 cg->ctx, LLVMGetEnumAttributeKindForName("align", 5), align));
+}
+
+/* len bytes at dst set to byte, in pieces of chunk when longer than that */
+static void memset_chunked(struct codegen *cg, LLVMValueRef dst, int byte, uint64_t len,
+			   uint64_t chunk, unsigned align)
+{
+	if (len <= chunk) {
+		if (len)
+			LLVMBuildMemSet(cg->b, dst, LLVMConstInt(cg->i8, (unsigned)byte, 0),
+					cg_const(cg, len), align);
+		return;
+	}
+	for (uint64_t off = 0; off < len; off += chunk)
+		memset_volatile(cg, cg_gep(cg, dst, off), byte,
+				len - off < chunk ? len - off : chunk, align);
+}
+
+/* A BPF helper called through inttoptr(its id), no error accounting. */
+static LLVMValueRef helper_call(struct codegen *cg, int id, LLVMTypeRef ret, LLVMValueRef *args,
+				int n)
+{
+	LLVMTypeRef params[8];
+	for (int i = 0; i < n && i < 8; i++)
+		params[i] = LLVMTypeOf(args[i]);
+	LLVMTypeRef ft = LLVMFunctionType(ret, params, (unsigned)n, 0);
+	LLVMValueRef fp = LLVMConstIntToPtr(cg_const(cg, (uint64_t)id), cg->ptr);
+	return LLVMBuildCall2(cg->b, ft, fp, args, (unsigned)n, "");
+}
+
+/* Buffers of SCRATCH_MIN bytes or more (strings, string keys, tuples with
+ * strings, large records) live in the program's own slot of a per-CPU array
+ * rather than on the 512-byte BPF stack, so a script's string sizes and
+ * counts are not bounded by the stack.  One slot per program: a program
+ * interrupted on its CPU by another (a perf event over a tracepoint) keeps
+ * its buffers.  Smaller buffers (comm, integer tuples) stay on the stack:
+ * they cost no lookup.  */
+#define SCRATCH_MIN 64
+#define SCRATCH_MAX (16u * 1024)	/* per-CPU values may have 32 KiB */
+
+/* The slot of this program, looked up once in the function's entry block,
+ * which then branches to the body only when the slot is there (always,
+ * but the verifier wants to see the check). */
+static LLVMValueRef scratch_base(struct codegen *cg)
+{
+	if (cg->scratch_ptr && cg->scratch_fn == cg->fn)
+		return cg->scratch_ptr;
+	LLVMValueRef term = cg->entry ? LLVMGetBasicBlockTerminator(cg->entry) : NULL;
+	if (!term || LLVMGetNumSuccessors(term) != 1)
+		return NULL;	/* not the entry -> body shape: use the stack */
+	if (!cg->scratch_map)
+		cg->scratch_map = btf_map_pending(cg, SONDE_MAP_SCRATCH);
+	LLVMBasicBlockRef here = LLVMGetInsertBlock(cg->b);
+	LLVMValueRef key = cg_alloca(cg, cg->i32, "scratch_slot");
+	LLVMBasicBlockRef body = LLVMGetSuccessor(term, 0);
+	LLVMPositionBuilderBefore(cg->b, term);
+	LLVMBuildStore(cg->b, LLVMConstInt(cg->i32, (unsigned)cg->prog->index, 0), key);
+	LLVMValueRef args[] = {cg->scratch_map, key};
+	LLVMValueRef p = helper_call(cg, BPF_FUNC_map_lookup_elem, cg->ptr, args, 2);
+	/* map values are 8-byte aligned: say so, or copies go byte by byte */
+	LLVMAddCallSiteAttribute(p, LLVMAttributeReturnIndex,
+				 LLVMCreateEnumAttribute(cg->ctx, LLVMGetEnumAttributeKindForName("align", 5), 8));
+	LLVMValueRef none = LLVMBuildICmp(cg->b, LLVMIntEQ, p, LLVMConstNull(cg->ptr), "");
+	LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "no_scratch");
+	LLVMBuildCondBr(cg->b, none, fail, body);
+	LLVMInstructionEraseFromParent(term);
+	LLVMPositionBuilderAtEnd(cg->b, fail);
+	LLVMBuildRet(cg->b, cg_const(cg, 0));
+	LLVMPositionBuilderAtEnd(cg->b, here);
+	if (cg->prog->index >= cg->scratch_slots)
+		cg->scratch_slots = cg->prog->index + 1;
+	cg->scratch_fn = cg->fn;
+	return cg->scratch_ptr = p;
+}
+
+/* Gives the scratch map its shape once every program is emitted. */
+void cg_scratch_finish(struct codegen *cg)
+{
+	if (cg->scratch_map)
+		btf_map_describe(cg, cg->scratch_map, BPF_MAP_TYPE_PERCPU_ARRAY,
+				 (uint32_t)cg->scratch_slots, 4, cg->scratch_size);
+}
+
 LLVMValueRef cg_buffer(struct codegen *cg, uint32_t size, const char *name)
 {
 	uint32_t rounded = (size + 7) & ~7u;
 	if (!rounded)
 		rounded = 8;
-	LLVMValueRef a = cg_alloca(cg, LLVMArrayType2(cg->i8, rounded), name);
-	/* 8-byte aligned: the back end zeroes it with 8-byte stores */
-	LLVMBuildMemSet(cg->b, a, LLVMConstInt(cg->i8, 0, 0), cg_const(cg, rounded), 8);
+	LLVMValueRef a = NULL, base;
+	if (rounded >= SCRATCH_MIN && cg->prog && cg->scratch_used + rounded + 8 <= SCRATCH_MAX &&
+	    (base = scratch_base(cg))) {
+		a = cg_gep(cg, base, cg->scratch_used);
+		/* 8 bytes apart: the optimiser does not merge two buffers'
+		 * clearing into one memset too long for the back end */
+		cg->scratch_used += rounded + 8;
+		if (cg->scratch_used > cg->scratch_size)
+			cg->scratch_size = cg->scratch_used;
+	}
+	if (!a)
+		a = cg_alloca(cg, LLVMArrayType2(cg->i8, rounded), name);
+	/* 8-byte aligned: the back end zeroes it with 8-byte stores (128 at
+	 * most in one memset) */
+	memset_chunked(cg, a, 0, rounded, 1024, 8);
 	return a;
 }
 
@@ -51,16 +163,15 @@ LLVMValueRef cg_gep(struct codegen *cg, LLVMValueRef base, uint64_t offset)
 
 void cg_memset(struct codegen *cg, LLVMValueRef dst, int byte, uint64_t len)
 {
-	if (!len)
-		return;
-	LLVMBuildMemSet(cg->b, dst, LLVMConstInt(cg->i8, (unsigned)byte, 0), cg_const(cg, len), 1);
+	memset_chunked(cg, dst, byte, len, MEM_CHUNK, 1);
 }
 
 void cg_memcpy(struct codegen *cg, LLVMValueRef dst, LLVMValueRef src, uint64_t len)
 {
-	if (!len)
-		return;
-	LLVMBuildMemCpy(cg->b, dst, 1, src, 1, cg_const(cg, len));
+	for (uint64_t off = 0; off < len; off += MEM_CHUNK) {
+		uint64_t n = len - off < MEM_CHUNK ? len - off : MEM_CHUNK;
+		LLVMBuildMemCpy(cg->b, cg_gep(cg, dst, off), 1, cg_gep(cg, src, off), 1, cg_const(cg, n));
+	}
 }
 
 static LLVMTypeRef int_type(struct codegen *cg, uint32_t size)
@@ -111,12 +222,7 @@ LLVMValueRef cg_int_cast(struct codegen *cg, LLVMValueRef v, const struct type *
 
 LLVMValueRef cg_helper(struct codegen *cg, int id, LLVMTypeRef ret, LLVMValueRef *args, int n)
 {
-	LLVMTypeRef params[8];
-	for (int i = 0; i < n && i < 8; i++)
-		params[i] = LLVMTypeOf(args[i]);
-	LLVMTypeRef ft = LLVMFunctionType(ret, params, (unsigned)n, 0);
-	LLVMValueRef fp = LLVMConstIntToPtr(cg_const(cg, (uint64_t)id), cg->ptr);
-	LLVMValueRef rc = LLVMBuildCall2(cg->b, ft, fp, args, (unsigned)n, "");
+	LLVMValueRef rc = helper_call(cg, id, ret, args, n);
 	cg_errors_check(cg, id, rc, n ? args[0] : NULL);
 	return rc;
 }

@@ -69,6 +69,12 @@ struct codegen {
 	LLVMValueRef errors_key, errors_key_fn;	/* one key slot per program */
 	struct error_site *sites;
 	int nsites, sites_cap;
+	/* large buffers in a per-CPU scratch map, not on the stack (cg_buffer) */
+	LLVMValueRef scratch_map;	/* defined once every program is emitted */
+	LLVMValueRef scratch_ptr, scratch_fn;	/* this function's slot, looked up once */
+	uint32_t scratch_used;		/* bytes of the slot the program uses so far */
+	uint32_t scratch_size;		/* the most any program uses: the value size */
+	int scratch_slots;		/* programs indexes below this have a slot */
 };
 
 /* --- helpers for stdlib entries (codegen/cg_*.c) --- */
@@ -178,6 +184,8 @@ void cg_errors_check(struct codegen *cg, int helper, LLVMValueRef rc, LLVMValueR
 /* Defines the counter map with one slot per site and hands the sites to
  * the runtime (sp->error_sites). */
 void cg_errors_finish(struct codegen *cg);
+/* Defines the per-CPU scratch map once every program is emitted. */
+void cg_scratch_finish(struct codegen *cg);
 /* "map_update_elem", "probe_read_kernel", ... for the messages. */
 const char *cg_helper_name(int helper);
 

@@ -142,6 +142,8 @@ static void program_function(struct codegen *cg, struct sema_prog *p)
 					     LLVMDIFlagZero);
 	cg->di_scope = sp;
 
+	cg->scratch_ptr = NULL;
+	cg->scratch_used = 0;
 	cg->entry = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "entry");
 	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "body");
 	LLVMPositionBuilderAtEnd(cg->b, cg->entry);
@@ -221,8 +223,8 @@ static void on_llvm_diag(LLVMDiagnosticInfoRef di, void *opaque)
 	if (msg && strstr(msg, "stack limit")) {
 		diag_error(c->d, loc, "the program of %s needs more than the 512 bytes of stack "
 			   "a BPF program has", p ? p->aps[0]->name : "this probe");
-		diag_hint(c->d, "strings and tuples are built on the stack: use shorter string "
-			  "literals and fewer string keys in it, or a smaller config strlen");
+		diag_hint(c->d, "string and tuple variables ($x) live on the stack: use fewer or "
+			  "shorter ones in it, or a smaller config strlen");
 	} else {
 		diag_error(c->d, loc, "internal error: BPF code generation: %s", msg ? msg : "");
 	}
@@ -268,6 +270,7 @@ int codegen_emit(struct sema_program *sp, struct diags *d, const struct codegen_
 		program_function(&cg, p);
 	}
 	cg_errors_finish(&cg);
+	cg_scratch_finish(&cg);
 	LLVMDIBuilderFinalize(cg.di);
 
 	int rc = 0;

@@ -797,6 +797,20 @@ static void case_tseries_multiple(void)
 	show(m);
 }
 
+/* The same maps with -f json: bpftrace's JsonEmitter<TimeSeries> (json.cpp
+ * at commit 6c004bf) writes {"interval_start":"<UTC time>","value":N} per
+ * interval with a value, joined by "," (no spaces), inside its usual map
+ * record with "type": "tseries". */
+static const char tseries_json_expected[] =
+	"{\"type\": \"tseries\", \"data\": {\"@a\": {\"one\": [{\"interval_start\":\"2025-01-01 10:00:00.000000000\",\"value\":0},{\"interval_start\":\"2025-01-01 10:00:00.100000000\",\"value\":5},{\"interval_start\":\"2025-01-01 10:00:00.200000000\",\"value\":5},{\"interval_start\":\"2025-01-01 10:00:00.300000000\",\"value\":5},{\"interval_start\":\"2025-01-01 10:00:00.400000000\",\"value\":5}], \"two\": [{\"interval_start\":\"2025-01-01 10:00:00.500000000\",\"value\":4},{\"interval_start\":\"2025-01-01 10:00:00.600000000\",\"value\":4},{\"interval_start\":\"2025-01-01 10:00:00.700000000\",\"value\":4},{\"interval_start\":\"2025-01-01 10:00:00.800000000\",\"value\":4},{\"interval_start\":\"2025-01-01 10:00:00.900000000\",\"value\":4}]}}}\n";
+
+static void case_tseries_json(void)
+{
+	O->format = OUTPUT_JSON;
+	case_tseries_multiple();
+	O->format = OUTPUT_TEXT;
+}
+
 /* ---- the runner ------------------------------------------------------------ */
 
 struct golden {
@@ -845,6 +859,7 @@ static const struct golden cases[] = {
 	{"tseries_doc_min", case_tseries_doc_min, NULL},
 	{"tseries_doc_zigzag", case_tseries_doc_zigzag, NULL},
 	{"tseries_multiple", case_tseries_multiple, NULL},
+	{"tseries_json", case_tseries_json, tseries_json_expected},
 };
 
 static char *read_file(const char *path, size_t *len)

@@ -60,7 +60,7 @@ static int site_id(struct codegen *cg, const struct error_site *s)
 static void count_failure(struct codegen *cg, int id, LLVMValueRef rc)
 {
 	if (!cg->errors_map)
-		cg->errors_map = LLVMAddGlobal(cg->mod, cg->i8, "sonde_errors_pending");
+		cg->errors_map = btf_map_pending(cg, SONDE_MAP_ERRORS);
 	if (cg->errors_key_fn != cg->fn) {
 		cg->errors_key = cg_alloca(cg, cg->i32, "error_site");
 		cg->errors_key_fn = cg->fn;
@@ -104,11 +104,7 @@ void cg_errors_finish(struct codegen *cg)
 {
 	if (!cg->nsites)
 		return;
-	LLVMValueRef real = btf_map_extra(cg, SONDE_MAP_ERRORS, BPF_MAP_TYPE_PERCPU_ARRAY,
-					  (uint32_t)cg->nsites, 4, 16);
-	LLVMReplaceAllUsesWith(cg->errors_map, real);
-	LLVMDeleteGlobal(cg->errors_map);
-	cg->errors_map = NULL;
+	btf_map_describe(cg, cg->errors_map, BPF_MAP_TYPE_PERCPU_ARRAY, (uint32_t)cg->nsites, 4, 16);
 	cg->sp->error_sites = cg->sites;
 	cg->sp->nerror_sites = cg->nsites;
 }

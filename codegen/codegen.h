@@ -65,7 +65,7 @@ struct codegen {
 	LLVMValueRef cb_stop;		/* in a for-over-a-map callback: its exit flag */
 	/* runtime faults counted per site (codegen/cg_errors.c) */
 	struct src_loc loc;		/* of the statement being emitted */
-	LLVMValueRef errors_map;	/* stands in for the counters until cg_errors_finish */
+	LLVMValueRef errors_map;	/* its shape is given by cg_errors_finish */
 	LLVMValueRef errors_key, errors_key_fn;	/* one key slot per program */
 	struct error_site *sites;
 	int nsites, sites_cap;

@@ -42,9 +42,9 @@ void uprobe_sites_free(struct uprobe_sites *s);
 typedef int (*uprobe_sites_fn)(const struct attach_point *ap, struct uprobe_sites *out);
 /* Whether the kernel has uprobe_multi links (asked once). */
 bool uprobe_multi_supported(void);
-/* provider->prepare: a program of several attach points attaches through
- * multi links when the kernel has them (sets its expected attach type
- * and ap->multi); else one link per attach point, as before. */
+/* provider->prepare: a program attaches through multi links when the
+ * kernel has them (sets its expected attach type and ap->multi); else
+ * one link per site. */
 void uprobe_multi_prepare(struct bpf_program *prog, struct attach_point **aps, int naps);
 /* provider->attach_once */
 bool uprobe_multi_attach_once(const struct attach_point *ap);

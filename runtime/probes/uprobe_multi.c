@@ -125,8 +125,9 @@ void uprobe_sites_free(struct uprobe_sites *s)
 
 void uprobe_multi_prepare(struct bpf_program *prog, struct attach_point **aps, int naps)
 {
-	/* one function: a plain uprobe link, which any kernel has */
-	if (!prog || naps < 2 || !uprobe_multi_supported())
+	/* even for one function: a plain uprobe link takes about 100 ms to
+	 * detach here, a multi link a few */
+	if (!prog || naps < 1 || !uprobe_multi_supported())
 		return;
 	if (bpf_program__set_expected_attach_type(
 		    prog, (enum bpf_attach_type)SONDE_BPF_TRACE_UPROBE_MULTI))

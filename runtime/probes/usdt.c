@@ -301,49 +301,91 @@ static bool usdt_same_context(const struct attach_point *x, const struct attach_
 	return uprobe_fields_equal(x, y);
 }
 
-/* Attaches to every site of the probe whose arguments have this attach
- * point's layout. */
-static int usdt_attach(struct loaded_probe *lp)
+/* Calls site(ctx, offset, semaphore offset) for every site of the probe
+ * whose arguments have this attach point's layout; stops at the first
+ * error.  Returns 0 or -errno; *why says what went wrong when it was not
+ * site() (NULL otherwise). */
+static int usdt_each_site(struct arena *a, const struct attach_point *ap,
+			  int (*site)(void *ctx, uint64_t off, uint64_t ref), void *ctx,
+			  const char **why)
 {
-	const struct attach_point *ap = lp->ap;
+	*why = NULL;
 	const struct elf_file *f = elf_file_get(ap->target);
 	if (!f) {
 		int err = errno ? errno : ENOENT;
-		fprintf(stderr, "sonde: cannot attach %s: %s\n", ap->name, strerror(err));
+		*why = strerror(err);
 		return -err;
 	}
 	const struct elf_usdt_note *notes;
 	int n = elf_file_usdt_notes(f, &notes), err = 0, sites = 0;
 	size_t plen = strcspn(ap->func, ":");
-	struct arena a = {0};
 	for (int i = 0; i < n && !err; i++) {
 		if (strlen(notes[i].provider) != plen || strncmp(notes[i].provider, ap->func, plen) ||
 		    strcmp(notes[i].name, ap->func + plen + 1))
 			continue;
 		struct attach_point tmp = {0};
-		const char *why;
+		const char *bad_why;
 		int bad;
 		char *bad_spec;
-		note_fields(&a, &notes[i], &tmp, &why, &bad, &bad_spec);
+		note_fields(a, &notes[i], &tmp, &bad_why, &bad, &bad_spec);
 		if (!uprobe_fields_equal(&tmp, ap))
 			continue;
 		uint64_t off, ref = 0;
+		sites++;
 		if (elf_file_offset(f, notes[i].pc, &off) ||
 		    (notes[i].semaphore && elf_file_offset(f, notes[i].semaphore, &ref))) {
-			fprintf(stderr, "sonde: cannot attach %s: its address is outside the file\n",
-				ap->name);
-			err = -ERANGE;
-			break;
+			*why = "its address is outside the file";
+			return -ERANGE;
 		}
-		err = uprobe_attach_at(lp, ap->target, off, false, ref);
-		sites++;
+		err = site(ctx, off, ref);
 	}
-	arena_free(&a);
 	if (!err && !sites) {
-		fprintf(stderr, "sonde: cannot attach %s: the probe is gone from %s\n", ap->name,
-			ap->target);
-		err = -ENOENT;
+		*why = arena_printf(a, "the probe is gone from %s", ap->target);
+		return -ENOENT;
 	}
+	return err;
+}
+
+struct sites_ctx {
+	const struct attach_point *ap;
+	struct uprobe_sites *out;
+};
+
+static int add_site(void *ctx, uint64_t off, uint64_t ref)
+{
+	struct sites_ctx *c = ctx;
+	return uprobe_sites_add(c->out, off, ref, (uint64_t)c->ap->index);
+}
+
+static int usdt_sites(const struct attach_point *ap, struct uprobe_sites *out)
+{
+	struct arena a = {0};
+	struct sites_ctx c = {ap, out};
+	const char *why;
+	int err = usdt_each_site(&a, ap, add_site, &c, &why);
+	arena_free(&a);
+	return err;
+}
+
+static int attach_site(void *ctx, uint64_t off, uint64_t ref)
+{
+	struct loaded_probe *lp = ctx;
+	return uprobe_attach_at(lp, lp->ap->target, off, false, ref);
+}
+
+/* Attaches to every site of the probe whose arguments have this attach
+ * point's layout: one multi link for all of them where the kernel has
+ * those, else one uprobe per site. */
+static int usdt_attach(struct loaded_probe *lp)
+{
+	if (lp->ap->multi)
+		return uprobe_multi_attach(lp, false, usdt_sites);
+	struct arena a = {0};
+	const char *why;
+	int err = usdt_each_site(&a, lp->ap, attach_site, lp, &why);
+	if (why) /* else uprobe_attach_at said it */
+		fprintf(stderr, "sonde: cannot attach %s: %s\n", lp->ap->name, why);
+	arena_free(&a);
 	return err;
 }
 
@@ -399,7 +441,10 @@ const struct probe_provider probe_usdt = {
 	.prog_type = BPF_PROG_TYPE_KPROBE,
 	.section = usdt_section,
 	.same_context = usdt_same_context,
+	.prepare = uprobe_multi_prepare,
+	.attach_once = uprobe_multi_attach_once,
 	.attach = usdt_attach,
+	.detach = probe_perf_detach,
 	.pid_at_attach = true,
 	.list = usdt_list,
 };

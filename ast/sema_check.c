@@ -47,7 +47,7 @@ static bool record_uncopyable(struct sema *s, struct src_loc loc, const struct t
 	if (!t || t->kind != TY_RECORD)
 		return false;
 	const char *name = t->name ? t->name : "a struct";
-	if (t->btf_id <= 0)
+	if (t->btf_id <= 0 && !t->names)
 		sema_error(s, loc, "%s cannot be copied whole: only structs and unions of kernel BTF can; "
 			   "use its fields", name);
 	else if (t->size > RECORD_COPY_MAX)
@@ -171,6 +171,41 @@ static bool is_ctx_builtin_name(const char *name)
 	return !*d;
 }
 
+/* args alone: a record of the context's arguments, in their order (for
+ * print(args) and for keeping them whole). */
+static struct type *args_record(struct sema *s, struct ast_node *n)
+{
+	struct sema_prog *p = s->prog;
+	struct attach_point *ap = p && p->naps ? p->aps[0] : NULL;
+	int k = 0;
+	for (int i = 0; ap && i < ap->nfields; i++)
+		k += !ap->fields[i].builtin;
+	if (!k) {
+		sema_error(s, n->loc, "args is not available in %s probes", p ? p->provider->name : "these");
+		return type_error(s->a);
+	}
+	struct type **f = arena_alloc(s->a, sizeof(*f) * k);
+	const char **names = arena_alloc(s->a, sizeof(*names) * k);
+	k = 0;
+	for (int i = 0; i < ap->nfields; i++) {
+		if (ap->fields[i].builtin)
+			continue;
+		struct type *ft = ap->fields[i].type;
+		if (ft->kind == TY_RECORD) {
+			sema_error(s, n->loc, "args holds %s by value: print its fields instead",
+				   ft->name ? ft->name : "a struct");
+			return type_error(s->a);
+		}
+		names[k] = ap->fields[i].name;
+		f[k++] = ft;
+	}
+	struct type *t = type_tuple(s->a, f, k);
+	t->kind = TY_RECORD;
+	t->name = "args";
+	t->names = names;
+	return t;
+}
+
 static struct type *check_ident(struct sema *s, struct ast_node *n)
 {
 	const struct stdlib_fn *fn = stdlib_find(n->name, SL_VAR);
@@ -188,10 +223,8 @@ static struct type *check_ident(struct sema *s, struct ast_node *n)
 			   s->prog ? s->prog->provider->name : "these");
 		return set(n, type_error(s->a));
 	}
-	if (!strcmp(n->name, "args")) {
-		sema_error(s, n->loc, "args can only be used with a field: args.name or args->name");
-		return set(n, type_error(s->a));
-	}
+	if (!strcmp(n->name, "args"))
+		return set(n, args_record(s, n));
 	if (sema_enum_ident(s, n))
 		return n->type;
 	if (stdlib_planned(n->name, SL_VAR)) {

@@ -236,11 +236,31 @@ static void member_hint(struct sema *s, const struct type *rec, const char *name
 		diag_hint(s->d, "did you mean '%s'?", c);
 }
 
+/* A field of a copy of a probe's args ($a = args; $a.count). */
+static struct type *args_copy_member(struct sema *s, struct ast_node *n, struct type *t)
+{
+	for (int i = 0; i < t->nfields; i++) {
+		if (strcmp(t->names[i], n->name))
+			continue;
+		struct sema_member *sm = n->extra ? n->extra : arena_alloc(s->a, sizeof(*sm));
+		*sm = (struct sema_member){.bit_offset = t->offsets[i] * 8};
+		n->extra = sm;
+		return set(n, t->fields[i]);
+	}
+	sema_error(s, n->loc, "args has no argument '%s'", n->name);
+	const char *c = s->final ? diag_closest(n->name, t->names, t->nfields) : NULL;
+	if (c)
+		diag_hint(s->d, "did you mean '%s'?", c);
+	return set(n, type_error(s->a));
+}
+
 struct type *sema_check_member(struct sema *s, struct ast_node *n)
 {
 	struct type *t = sema_check_expr(s, n->lhs);
 	if (is_err(t))
 		return set(n, type_error(s->a));
+	if (t->kind == TY_RECORD && t->names)
+		return args_copy_member(s, n, t);
 	bool deref = false, user = false;
 	struct type *rec = t;
 	if (t->kind == TY_PTR && t->elem && t->elem->kind == TY_RECORD) {

@@ -84,6 +84,8 @@ struct type {
 	const char *name;	/* TY_RECORD: "struct task_struct" */
 	bool user_ptr;		/* TY_PTR: points into user memory */
 	int btf_id;		/* TY_RECORD, TY_PTR to one, TY_INT of an enum: kernel BTF type id (0: none) */
+	const char **names;	/* TY_RECORD of a probe's args: field names; fields, offsets and
+				 * nfields laid out as a tuple's */
 	enum special_kind special;	/* TY_SPECIAL */
 	int sp_mode, sp_limit;	/* TY_SPECIAL stacks: mode and frame limit */
 };

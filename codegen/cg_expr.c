@@ -305,6 +305,29 @@ static LLVMValueRef local_field(struct codegen *cg, struct ast_node *n)
 	return p;
 }
 
+static LLVMValueRef ctx_read(struct codegen *cg, struct ast_node *n);
+
+/* args alone: every argument of the context copied into one record, each
+ * read as args.name reads it. */
+static LLVMValueRef args_record(struct codegen *cg, struct ast_node *n, LLVMValueRef dst,
+				uint32_t dst_size)
+{
+	const struct type *t = n->type;
+	const struct attach_point *ap = cg->prog->aps[0];
+	LLVMValueRef buf = dst && dst_size >= t->size ? dst : cg_buffer(cg, t->size, "args");
+	int k = 0;
+	for (int i = 0; i < ap->nfields && k < t->nfields; i++) {
+		if (ap->fields[i].builtin)
+			continue;
+		struct ast_node field = {.kind = AST_FIELD, .loc = n->loc, .lhs = n,
+					 .name = (char *)ap->fields[i].name,
+					 .extra = (void *)&ap->fields[i], .type = t->fields[k]};
+		cg_expr_into(cg, &field, cg_gep(cg, buf, t->offsets[k]), t->fields[k]);
+		k++;
+	}
+	return buf;
+}
+
 /* A context value, as the probe provider described it. */
 static LLVMValueRef ctx_read(struct codegen *cg, struct ast_node *n)
 {
@@ -384,6 +407,8 @@ static LLVMValueRef expr_value(struct codegen *cg, struct ast_node *n)
 		/* resolved by sema to a constant of the command line */
 		return cg_positional(cg, n);
 	case AST_IDENT:
+		if (!n->fn && n->type->kind == TY_RECORD && n->type->names)
+			return args_record(cg, n, dst, dst_size);
 		if (!n->fn)
 			return ctx_read(cg, n);
 		/* fall through */

@@ -130,13 +130,57 @@ static void print_type(FILE *f, const struct btf *btf, uint32_t id, const uint8_
 	}
 }
 
+/* A value of a probe's args record, by sonde's type. */
+static void print_value(FILE *f, const struct type *t, const uint8_t *d)
+{
+	switch (t->kind) {
+	case TY_INT:
+		if (t->is_signed)
+			fprintf(f, "%" PRId64, sign_extend(load(d, t->size), t->size * 8));
+		else
+			fprintf(f, "%" PRIu64, load(d, t->size));
+		break;
+	case TY_BOOL:
+		fputs(d[0] ? "true" : "false", f);
+		break;
+	case TY_PTR:
+		fprintf(f, "%" PRId64, (int64_t)load(d, 8));
+		break;
+	case TY_STRING:
+		fwrite(d, 1, strnlen((const char *)d, t->size), f);
+		break;
+	case TY_ARRAY: {
+		uint32_t es = t->elem ? t->elem->size : 0;
+		fputc('[', f);
+		for (uint32_t i = 0; es && i < t->count; i++) {
+			if (i)
+				fputc(',', f);
+			print_value(f, t->elem, d + i * es);
+		}
+		fputc(']', f);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
 bool record_printable(const struct type *t)
 {
-	return t && t->kind == TY_RECORD && t->btf_id > 0 && kernel_btf();
+	return t && t->kind == TY_RECORD && (t->names || (t->btf_id > 0 && kernel_btf()));
 }
 
 void record_print(FILE *f, const struct type *t, const uint8_t *d)
 {
+	if (t->names) {
+		fputs("{ ", f);
+		for (int i = 0; i < t->nfields; i++) {
+			fprintf(f, "%s.%s = ", i ? ", " : "", t->names[i]);
+			print_value(f, t->fields[i], d + t->offsets[i]);
+		}
+		fputs(" }", f);
+		return;
+	}
 	const struct btf *btf = kernel_btf();
 	if (!btf || t->btf_id <= 0)
 		return;

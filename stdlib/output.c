@@ -22,7 +22,7 @@ static struct type *event_args(struct sema *s, struct ast_node **args, int n, st
 			sema_error(s, args[i]->loc, "this argument has no value to print");
 			return NULL;
 		}
-		if (t->kind == TY_RECORD && (!records || t->btf_id <= 0)) {
+		if (t->kind == TY_RECORD && (!records || (t->btf_id <= 0 && !t->names))) {
 			sema_error(s, args[i]->loc, records ? "%s cannot be printed whole: only structs "
 				   "and unions of kernel BTF can; print its fields"
 				   : "%s cannot be formatted; print its fields, or print() it whole",

@@ -99,17 +99,22 @@ static bool less(bool is_signed, int64_t a, int64_t b)
 	return is_signed ? a < b : (uint64_t)a < (uint64_t)b;
 }
 
-/* bpftrace's distance(p, other) for an integer other: p - other. */
+/* bpftrace's distance(p, other) for an integer other: p - other, wrapping
+ * where bpftrace's overflows. */
 static int64_t distance(bool is_signed, int64_t p, int64_t other)
 {
-	if (is_signed)
-		return p - other;
-	uint64_t v = (uint64_t)p;
-	if (other < 0)
-		return (int64_t)((uint64_t)(-other) + v);
-	if (v > (uint64_t)other)
-		return (int64_t)(v - (uint64_t)other);
-	return -(int64_t)((uint64_t)other - v);
+	uint64_t v = (uint64_t)p, o = (uint64_t)other;
+	if (is_signed || other < 0 || v > o)
+		return (int64_t)(v - o);
+	return (int64_t)(0 - (o - v));
+}
+
+/* width * a / b in single precision, as bpftrace computes the columns,
+ * truncated to a column (kept in range: a float beyond int is undefined). */
+static int column(float width, int64_t a, int64_t b)
+{
+	float c = width * (float)a / (float)b;
+	return c > 0 && c < TS_WIDTH ? (int)c : c >= TS_WIDTH ? TS_WIDTH : 0;
 }
 
 static void print_num(char *buf, size_t len, bool is_signed, bool has, int64_t v)
@@ -216,22 +221,21 @@ void tseries_chart(FILE *f, const struct map_view *m, const uint8_t *points, uin
 	int zero = 0;
 	int64_t span = has ? distance(sg, min, max) : 0;
 	if (has && distance(sg, min, 0) < 0 && distance(true, 0, max) < 0)
-		zero = (int)((float)TS_WIDTH * (float)distance(sg, min, 0) / (float)span);
+		zero = column(TS_WIDTH, distance(sg, min, 0), span);
 	for (size_t i = 0; i < n; i++) {
 		char line[TS_WIDTH + 1];
 		memset(line, ' ', TS_WIDTH);
 		line[TS_WIDTH] = 0;
 		line[0] = '|';
 		line[TS_WIDTH - 1] = '|';
-		if (zero > 0)
+		if (zero > 0 && zero < TS_WIDTH)
 			line[zero] = '.';
 		print_time(f, interval_start(m, r[i].epoch), digits);
 		fputc(' ', f);
 		if (r[i].has) {
 			int at = TS_WIDTH / 2;
 			if (min != max)
-				at = (int)((float)(TS_WIDTH - 1) * (float)distance(sg, min, r[i].v) /
-					   (float)span);
+				at = column(TS_WIDTH - 1, distance(sg, min, r[i].v), span);
 			line[at < 0 ? 0 : at > TS_WIDTH - 1 ? TS_WIDTH - 1 : at] = '*';
 			char v[32];
 			print_num(v, sizeof(v), sg, true, r[i].v);

@@ -238,6 +238,18 @@ const char *agg_name(enum agg_kind agg)
 	return "none";
 }
 
+const char *tseries_fn_name(enum tseries_fn fn)
+{
+	switch (fn) {
+	case TS_AVG: return "avg";
+	case TS_MIN: return "min";
+	case TS_MAX: return "max";
+	case TS_SUM: return "sum";
+	case TS_LAST: break;
+	}
+	return "";
+}
+
 uint32_t agg_value_size(enum agg_kind agg)
 {
 	switch (agg) {
@@ -310,6 +322,10 @@ void type_print(FILE *out, const struct type *t)
 		break;
 	case TY_AGG:
 		fputs(agg_name(t->agg), out);
+		/* the parameters, so two tseries that differ say how */
+		if (t->agg == AGG_TSERIES)
+			fprintf(out, "(%llu ns, %u%s%s)", (unsigned long long)t->ts_interval,
+				t->ts_count, t->ts_fn == TS_LAST ? "" : ", ", tseries_fn_name(t->ts_fn));
 		break;
 	case TY_PROBE:
 		fputs("probe", out);

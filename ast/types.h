@@ -113,6 +113,8 @@ bool type_compatible(const struct type *x, const struct type *y);
 void type_print(FILE *out, const struct type *t);
 const char *type_name(struct arena *a, const struct type *t);
 const char *agg_name(enum agg_kind agg);
+/* "avg", "min", "max", "sum"; "" for the last value. */
+const char *tseries_fn_name(enum tseries_fn fn);
 /* Bytes one aggregation occupies per CPU in its map value. */
 uint32_t agg_value_size(enum agg_kind agg);
 

@@ -27,6 +27,7 @@
 
 #include "runtime/json.h"
 #include "runtime/map_print_internal.h"
+#include "runtime/record_print.h"
 #include "stdlib/special.h"
 
 static void json_value(const struct output *o, FILE *f, const struct type *t,
@@ -83,6 +84,9 @@ static void json_value(const struct output *o, FILE *f, const struct type *t,
 	case TY_TUPLE:
 	case TY_ARRAY:
 		json_list(o, f, t, d, div);
+		break;
+	case TY_RECORD:		/* structs from kernel BTF, args */
+		record_print_json(f, t, d);
 		break;
 	case TY_SPECIAL: {	/* stdlib/special.c */
 		char *text = special_text(o, t, d, false);

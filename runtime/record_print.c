@@ -9,6 +9,7 @@
 #include <bpf/btf.h>
 
 #include "ast/types.h"
+#include "runtime/json.h"
 #include "runtime/kernel_btf.h"
 #include "runtime/record_print.h"
 
@@ -45,7 +46,29 @@ static bool is_char(const struct btf *btf, uint32_t id)
 	       (btf_int_encoding(t) & BTF_INT_CHAR || !strcmp(btf__name_by_offset(btf, t->name_off), "char"));
 }
 
-static void print_type(FILE *f, const struct btf *btf, uint32_t id, const uint8_t *d, int depth);
+static void print_type(FILE *f, const struct btf *btf, uint32_t id, const uint8_t *d, int depth,
+		       bool json);
+
+/* ".name = " in text, "\"name\": " in JSON, after ", " unless first */
+static void member_name(FILE *f, const char *name, bool first, bool json)
+{
+	if (!first)
+		fputs(", ", f);
+	if (json) {
+		json_write_string(f, name, strlen(name));
+		fputs(": ", f);
+	} else {
+		fprintf(f, ".%s = ", name);
+	}
+}
+
+static void text(FILE *f, const char *s, size_t len, bool json)
+{
+	if (json)
+		json_write_string(f, s, len);
+	else
+		fwrite(s, 1, len, f);
+}
 
 static void print_int(FILE *f, const struct btf_type *t, uint64_t v, uint32_t bits)
 {
@@ -60,7 +83,7 @@ static void print_int(FILE *f, const struct btf_type *t, uint64_t v, uint32_t bi
 /* The members of a struct or union, anonymous ones flattened; *first says
  * whether a separator is due. */
 static void print_members(FILE *f, const struct btf *btf, const struct btf_type *t, const uint8_t *d,
-			  int depth, bool *first)
+			  int depth, bool *first, bool json)
 {
 	const struct btf_member *m = btf_members(t);
 	for (uint16_t i = 0; i < btf_vlen(t); i++, m++) {
@@ -71,10 +94,10 @@ static void print_members(FILE *f, const struct btf *btf, const struct btf_type 
 		if (!mt)
 			continue;
 		if ((!name || !*name) && btf_is_composite(mt)) {
-			print_members(f, btf, mt, d + off / 8, depth, first);
+			print_members(f, btf, mt, d + off / 8, depth, first, json);
 			continue;
 		}
-		fprintf(f, "%s.%s = ", *first ? "" : ", ", name ? name : "");
+		member_name(f, name ? name : "", *first, json);
 		*first = false;
 		if (bits) {
 			/* a bitfield: bits of the word at its byte, shifted */
@@ -86,11 +109,12 @@ static void print_members(FILE *f, const struct btf *btf, const struct btf_type 
 				print_int(f, mt, v, bits);
 			continue;
 		}
-		print_type(f, btf, mid, d + off / 8, depth + 1);
+		print_type(f, btf, mid, d + off / 8, depth + 1, json);
 	}
 }
 
-static void print_type(FILE *f, const struct btf *btf, uint32_t id, const uint8_t *d, int depth)
+static void print_type(FILE *f, const struct btf *btf, uint32_t id, const uint8_t *d, int depth,
+		       bool json)
 {
 	const struct btf_type *t = resolve(btf, &id);
 	if (!t || depth > 32)
@@ -109,7 +133,7 @@ static void print_type(FILE *f, const struct btf *btf, uint32_t id, const uint8_
 	} else if (btf_is_array(t)) {
 		const struct btf_array *a = btf_array(t);
 		if (is_char(btf, a->type)) {
-			fwrite(d, 1, strnlen((const char *)d, a->nelems), f);
+			text(f, (const char *)d, strnlen((const char *)d, a->nelems), json);
 			return;
 		}
 		uint32_t eid = a->type;
@@ -119,19 +143,19 @@ static void print_type(FILE *f, const struct btf *btf, uint32_t id, const uint8_
 		for (uint32_t i = 0; es > 0 && i < a->nelems; i++) {
 			if (i)
 				fputc(',', f);
-			print_type(f, btf, eid, d + i * es, depth + 1);
+			print_type(f, btf, eid, d + i * es, depth + 1, json);
 		}
 		fputc(']', f);
 	} else if (btf_is_composite(t)) {
 		bool first = true;
 		fputs("{ ", f);
-		print_members(f, btf, t, d, depth, &first);
+		print_members(f, btf, t, d, depth, &first, json);
 		fputs(" }", f);
 	}
 }
 
 /* A value of a probe's args record, by sonde's type. */
-static void print_value(FILE *f, const struct type *t, const uint8_t *d)
+static void print_value(FILE *f, const struct type *t, const uint8_t *d, bool json)
 {
 	switch (t->kind) {
 	case TY_INT:
@@ -147,7 +171,7 @@ static void print_value(FILE *f, const struct type *t, const uint8_t *d)
 		fprintf(f, "%" PRId64, (int64_t)load(d, 8));
 		break;
 	case TY_STRING:
-		fwrite(d, 1, strnlen((const char *)d, t->size), f);
+		text(f, (const char *)d, strnlen((const char *)d, t->size), json);
 		break;
 	case TY_ARRAY: {
 		uint32_t es = t->elem ? t->elem->size : 0;
@@ -155,7 +179,7 @@ static void print_value(FILE *f, const struct type *t, const uint8_t *d)
 		for (uint32_t i = 0; es && i < t->count; i++) {
 			if (i)
 				fputc(',', f);
-			print_value(f, t->elem, d + i * es);
+			print_value(f, t->elem, d + i * es, json);
 		}
 		fputc(']', f);
 		break;
@@ -170,19 +194,32 @@ bool record_printable(const struct type *t)
 	return t && t->kind == TY_RECORD && (t->names || (t->btf_id > 0 && kernel_btf()));
 }
 
-void record_print(FILE *f, const struct type *t, const uint8_t *d)
+static void record_write(FILE *f, const struct type *t, const uint8_t *d, bool json)
 {
 	if (t->names) {
 		fputs("{ ", f);
 		for (int i = 0; i < t->nfields; i++) {
-			fprintf(f, "%s.%s = ", i ? ", " : "", t->names[i]);
-			print_value(f, t->fields[i], d + t->offsets[i]);
+			member_name(f, t->names[i], i == 0, json);
+			print_value(f, t->fields[i], d + t->offsets[i], json);
 		}
 		fputs(" }", f);
 		return;
 	}
 	const struct btf *btf = kernel_btf();
-	if (!btf || t->btf_id <= 0)
+	if (!btf || t->btf_id <= 0) {
+		if (json)
+			fputs("null", f);
 		return;
-	print_type(f, btf, (uint32_t)t->btf_id, d, 0);
+	}
+	print_type(f, btf, (uint32_t)t->btf_id, d, 0, json);
+}
+
+void record_print(FILE *f, const struct type *t, const uint8_t *d)
+{
+	record_write(f, t, d, false);
+}
+
+void record_print_json(FILE *f, const struct type *t, const uint8_t *d)
+{
+	record_write(f, t, d, true);
 }

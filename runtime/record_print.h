@@ -13,5 +13,7 @@ struct type;
 bool record_printable(const struct type *t);
 /* Writes the record t->size bytes at d hold; nothing when not printable. */
 void record_print(FILE *f, const struct type *t, const uint8_t *d);
+/* The same as a JSON object: {"a": 1, "b": {"c": 2}, "chars": "text"}. */
+void record_print_json(FILE *f, const struct type *t, const uint8_t *d);
 
 #endif

@@ -33,10 +33,7 @@ static struct type *cgroup_path_check(struct sema *s, struct ast_node *n)
 
 static LLVMValueRef cgroup_path_emit(struct codegen *cg, struct ast_node *n, struct ast_node *t)
 {
-	LLVMValueRef buf = cg->dst && cg->dst_size >= 8 ? cg->dst : cg_buffer(cg, 8, "cgroup_path");
-	cg->dst = NULL;
-	cg_store_int(cg, cg_expr(cg, n->list.items[0]), buf, 8);
-	return buf;
+	return stdlib_emit_u64(cg, n->list.items[0], "cgroup_path");
 }
 
 const struct stdlib_fn sl_cgroup_path = {

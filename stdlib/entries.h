@@ -24,6 +24,10 @@ extern const struct stdlib_fn sl_ksym, sl_usym, sl_kaddr, sl_uaddr, sl_kstack, s
 extern const struct stdlib_fn sl_count, sl_sum, sl_min, sl_max, sl_avg, sl_stats, sl_hist,
 	sl_lhist, sl_tseries;
 
+/* A value of one uint64 the runtime turns into text (strftime's time,
+ * cgroup_path's id): e stored at the destination hint or in a buffer. */
+LLVMValueRef stdlib_emit_u64(struct codegen *cg, struct ast_node *e, const char *name);
+
 /* printf-like calls (printf, cat, system): checks the literal format
  * against the arguments and makes the event; NULL after an error. */
 struct sema_event *stdlib_format_event(struct sema *s, struct ast_node *n,

@@ -101,12 +101,17 @@ static struct type *strftime_check(struct sema *s, struct ast_node *n)
 	return ts;
 }
 
+LLVMValueRef stdlib_emit_u64(struct codegen *cg, struct ast_node *e, const char *name)
+{
+	LLVMValueRef buf = cg->dst && cg->dst_size >= 8 ? cg->dst : cg_buffer(cg, 8, name);
+	cg->dst = NULL;
+	cg_store_int(cg, cg_expr(cg, e), buf, 8);
+	return buf;
+}
+
 static LLVMValueRef strftime_emit(struct codegen *cg, struct ast_node *n, struct ast_node *t)
 {
-	LLVMValueRef buf = cg->dst && cg->dst_size >= 8 ? cg->dst : cg_buffer(cg, 8, "ts");
-	cg->dst = NULL;
-	cg_store_int(cg, cg_expr(cg, n->list.items[1]), buf, 8);
-	return buf;
+	return stdlib_emit_u64(cg, n->list.items[1], "ts");
 }
 
 const struct stdlib_fn sl_strftime = {

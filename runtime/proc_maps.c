@@ -1,6 +1,7 @@
 #define _GNU_SOURCE /* asprintf */
 #include "runtime/proc_maps.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,51 @@ char *proc_maps_find(int pid, const char *name)
 	free(line);
 	fclose(f);
 	return found;
+}
+
+int proc_maps_files(int pid, char ***paths)
+{
+	char maps[64];
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	*paths = NULL;
+	FILE *f = fopen(maps, "re");
+	if (!f)
+		return -errno;
+	char *line = NULL, **ps = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int n = 0, err = 0;
+	while (!err && (len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		char *path = strchr(line, '/');
+		if (!path || strstr(path, " (deleted)"))
+			continue;
+		bool seen = false;
+		char *p = proc_root_path(pid, path);
+		for (int i = 0; p && i < n && !seen; i++)
+			seen = !strcmp(ps[i], p);
+		char **more = p && !seen ? realloc(ps, (size_t)(n + 1) * sizeof(*ps)) : ps;
+		if (!p || !more) {
+			free(p);
+			err = -ENOMEM;
+		} else if (seen) {
+			free(p);
+		} else {
+			ps = more;
+			ps[n++] = p;
+		}
+	}
+	free(line);
+	fclose(f);
+	if (err) {
+		for (int i = 0; i < n; i++)
+			free(ps[i]);
+		free(ps);
+		return err;
+	}
+	*paths = ps;
+	return n;
 }
 
 char *proc_resolve_target(int pid, const char *name)

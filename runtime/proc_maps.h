@@ -20,6 +20,11 @@ char *proc_root_path(int pid, const char *path);
  * NULL when no mapped file matches. */
 char *proc_maps_find(int pid, const char *name);
 
+/* Every distinct file process pid has mapped (executable, libraries), as
+ * sonde opens them (through proc_root_path), in map order; malloc'd array
+ * of malloc'd strings in *paths.  Returns the count or -errno. */
+int proc_maps_files(int pid, char ***paths);
+
 /* Resolves a uprobe/usdt target for -p PID: a path is looked up in the
  * process's root; a name first among the process's mapped files, then,
  * when the process shares sonde's root, as without -p (elf_resolve_target).  Returns the path sonde opens

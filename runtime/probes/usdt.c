@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/proc_maps.h"
 #include "runtime/probes/uprobe.h"
 
 /* ------------------------------------------------------------- arguments */
@@ -249,6 +250,35 @@ static int expand_file(struct probe_env *env, const struct ast_node *node, const
 	return matched;
 }
 
+static int expand_process(struct probe_env *env, const struct ast_node *node, const char *prov,
+			  const char *name, struct attach_list *out)
+{
+	char **paths;
+	int np = proc_maps_files(env->pid, &paths), total = 0;
+	for (int i = 0; i < np; i++) {
+		const struct elf_file *f = elf_file_get(paths[i]);
+		int k = f ? expand_file(env, node, arena_strdup(env->arena, paths[i]), f, prov, name,
+					true, out)
+			  : 0;
+		if (k < 0) {
+			total = -1;
+			break;
+		}
+		total += k;
+	}
+	for (int i = 0; i < np; i++)
+		free(paths[i]);
+	free(paths);
+	if (total < 0)
+		return -1;
+	if (!total) {
+		diag_error(env->diags, node->loc, "no usdt probe matches %s in the files process %d has mapped",
+			   prov ? arena_printf(env->arena, "%s:%s", prov, name) : name, env->pid);
+		return -1;
+	}
+	return 0;
+}
+
 static int usdt_expand(struct probe_env *env, const struct ast_node *node, char **parts,
 		       int nparts, struct attach_list *out)
 {
@@ -260,6 +290,10 @@ static int usdt_expand(struct probe_env *env, const struct ast_node *node, char 
 	}
 	const char *prov = nparts == 4 ? parts[2] : NULL;
 	const char *name = parts[nparts - 1];
+	/* -p and no binary (usdt:::NAME, usdt::PROV:NAME): every file the
+	 * process has mapped, any provider when none is given */
+	if (!*parts[1] && env->pid && *name)
+		return expand_process(env, node, prov && *prov ? prov : NULL, name, out);
 	if ((prov && !*prov) || !*name) {
 		diag_error(env->diags, node->loc, "usdt needs a probe name: usdt:BINARY:PROVIDER:NAME");
 		return -1;

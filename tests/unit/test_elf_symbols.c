@@ -1,4 +1,5 @@
-/* Unit tests of runtime/elf_symbols.c, runtime/dwarf_args.c and the
+/* Unit tests of runtime/elf_symbols.c, runtime/dwarf_args.c,
+ * runtime/proc_maps.c (on this test's own process) and the
  * register table of runtime/probes/uprobe.c, on the trigger programs of
  * tests/progs/uprobe/ (built into the directory given as argv[1]) and on
  * the system's libc.  Needs no root. */
@@ -14,6 +15,7 @@
 #include "ast/arena.h"
 #include "runtime/dwarf_args.h"
 #include "runtime/elf_symbols.h"
+#include "runtime/proc_maps.h"
 #include "runtime/probes/uprobe.h"
 
 #include "check.h"
@@ -201,6 +203,59 @@ static void test_regs(void)
 	CHECK(uprobe_reg_offset("rip") == -1, "rip is no argument register");
 }
 
+static void test_proc_maps(void)
+{
+	int pid = (int)getpid();
+	CHECK(elf_lib_name_matches("libc.so.6", "libc"), "libc.so.6 is libc");
+	CHECK(elf_lib_name_matches("libc.so.6", "libc.so"), "libc.so.6 is libc.so");
+	CHECK(!elf_lib_name_matches("libcap.so.2", "libc"), "libcap.so.2 is not libc");
+	CHECK(!elf_lib_name_matches("libc.so.6", "libc.so.7"), "libc.so.6 is not libc.so.7");
+
+	/* the same root as ours: paths stay as they are */
+	char *p = proc_root_path(pid, "/usr/bin/true");
+	CHECK(p && !strcmp(p, "/usr/bin/true"), "own root: %s", p ? p : "(null)");
+	free(p);
+	p = proc_root_path(pid, "relative/path");
+	CHECK(p && !strcmp(p, "relative/path"), "relative: %s", p ? p : "(null)");
+	free(p);
+
+	/* this test is linked dynamically against libc */
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	const char *base = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
+	p = proc_maps_find(pid, base);
+	CHECK(p && !strcmp(p, exe), "own executable by name: %s", p ? p : "(null)");
+	free(p);
+	const char *libs[] = {"libc", "c", "libc.so.6"};
+	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
+		p = proc_maps_find(pid, libs[i]);
+		CHECK(p && p[0] == '/' && strstr(p, "/lib"), "mapped %s: %s", libs[i], p ? p : "(null)");
+		free(p);
+	}
+	p = proc_maps_find(pid, "libsonde-not-mapped");
+	CHECK(!p, "not mapped: %s", p ? p : "(null)");
+	free(p);
+	p = proc_resolve_target(pid, "libc");
+	CHECK(p && strstr(p, "/libc.so.6"), "resolve libc: %s", p ? p : "(null)");
+	free(p);
+
+	char **paths;
+	int k = proc_maps_files(pid, &paths);
+	bool has_exe = false, dup = false;
+	for (int i = 0; i < k; i++) {
+		has_exe |= !strcmp(paths[i], exe);
+		for (int j = 0; j < i; j++)
+			dup |= !strcmp(paths[i], paths[j]);
+	}
+	CHECK(k > 2 && has_exe && !dup, "mapped files: %d, own executable %d, duplicates %d", k,
+	      has_exe, dup);
+	for (int i = 0; i < k; i++)
+		free(paths[i]);
+	free(paths);
+	CHECK(proc_maps_files(999999999, &paths) < 0, "no such process");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -218,6 +273,7 @@ int main(int argc, char **argv)
 	test_notes(argv[1]);
 	test_dwarf(argv[1]);
 	test_regs();
+	test_proc_maps();
 	elf_cache_clear();
 	dwarf_args_cache_clear();
 	unlink(text_file);

@@ -36,9 +36,9 @@ static struct type *percpu_kaddr_check(struct sema *s, struct ast_node *n)
 	}
 	struct percpu_sym *ps = arena_alloc(a, sizeof(*ps));
 	if (!kallsyms_address("__per_cpu_offset", &ps->table)) {
-		sema_error(s, n->loc, "percpu_kaddr() cannot work on this kernel: /proc/kallsyms lists "
-			   "no data symbols (the kernel was built without CONFIG_KALLSYMS_ALL), and "
-			   "per-CPU variables and __per_cpu_offset are found there");
+		sema_error(s, n->loc, "percpu_kaddr() needs a kernel built with CONFIG_KALLSYMS_ALL, "
+			   "which this one is not: /proc/kallsyms lists no data symbols, and per-CPU "
+			   "variables and __per_cpu_offset are found there");
 		return type_error(a);
 	}
 	if (!kallsyms_address(name->str, &ps->offset)) {

@@ -18,9 +18,9 @@ static struct sema_map *map_arg(struct sema *s, struct ast_node *n, bool keyed)
 		return NULL;
 	}
 	struct sema_map *map = sema_map_get(s, m);
-	if (map->value && map->value->kind == TY_AGG &&
-	    (map->value->agg == AGG_HIST || map->value->agg == AGG_LHIST)) {
-		sema_error(s, n->loc, "%s() on a hist or lhist map is not supported yet", n->name);
+	if (agg_bucket_count(map->value) > 0) {	/* hist, lhist, tseries */
+		sema_error(s, n->loc, "%s() on a %s map is not supported yet", n->name,
+			   map->value->agg == AGG_TSERIES ? "tseries" : "hist or lhist");
 		return NULL;
 	}
 	return map;

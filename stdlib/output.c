@@ -271,9 +271,8 @@ static struct type *delete_check(struct sema *s, struct ast_node *n)
 	struct type *t = sema_check_expr(s, m);
 	if (t->kind == TY_ERROR)
 		return t;
-	if (m->map && m->map->value && m->map->value->kind == TY_AGG &&
-	    (m->map->value->agg == AGG_HIST || m->map->value->agg == AGG_LHIST)) {
-		sema_unsupported(s, n->loc, "delete() on a hist or lhist map");
+	if (m->map && agg_bucket_count(m->map->value) > 0) {	/* hist, lhist, tseries */
+		sema_unsupported(s, n->loc, "delete() on a hist, lhist or tseries map");
 		return type_error(a);
 	}
 	return type_void(a);

@@ -250,6 +250,12 @@ void sema_check_maps(struct sema *s)
 			if (!m->value || m->value->kind == TY_NONE)
 				diag_error(s->d, m->loc, "map %s is used but never assigned a value",
 					   m->name);
+			else if (!s->d->errors)
+				/* an error type with nothing said: the value comes
+				 * only from itself (@h = printf("%d", @h)) */
+				diag_error(s->d, m->loc, "map %s never gets a value of a known type: "
+					   "every value assigned to it needs its own value first",
+					   m->name);
 			continue;
 		}
 		map_layout(s, m);

@@ -1,6 +1,7 @@
 /* Printing TY_SPECIAL values (see special.h). */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,8 +130,23 @@ static void inet(FILE *f, const uint8_t *d)
 		fputs(buf, f);
 }
 
+/* The symbol caches (kallsyms, ELF files, per-process maps) fill lazily and
+ * are shared by the event loop and the --metrics thread: one at a time. */
+static pthread_mutex_t symbols_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void write_text_locked(FILE *f, const struct output *o, const struct type *t,
+			      const uint8_t *d, bool key);
+
 static void write_text(FILE *f, const struct output *o, const struct type *t, const uint8_t *d,
 		       bool key)
+{
+	pthread_mutex_lock(&symbols_lock);
+	write_text_locked(f, o, t, d, key);
+	pthread_mutex_unlock(&symbols_lock);
+}
+
+static void write_text_locked(FILE *f, const struct output *o, const struct type *t,
+			      const uint8_t *d, bool key)
 {
 	switch (t->special) {
 	case SP_USERNAME:

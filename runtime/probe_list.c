@@ -107,10 +107,10 @@ static void collect_matching(struct name_set *set, const char *pattern)
 			continue;
 		if (nparts == 1) {
 			set->last_part = parts[0];
-			p->list(NULL, 0, collect, set);
+			p->list(p, NULL, 0, collect, set);
 		} else if (type_matches(p, parts[0])) {
 			set->last_part = NULL;
-			p->list(parts + 1, nparts - 1, collect, set);
+			p->list(p, parts + 1, nparts - 1, collect, set);
 		}
 	}
 	arena_free(&a);

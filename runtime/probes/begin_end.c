@@ -48,22 +48,12 @@ static int special_attach(struct loaded_probe *lp)
 	return 0;
 }
 
-static void special_list(const char *name, char **parts, int nparts, probe_list_emit_fn emit,
-			 void *ctx)
+static void special_list(const struct probe_provider *p, char **parts, int nparts,
+			 probe_list_emit_fn emit, void *ctx)
 {
 	/* "BEGIN" has nothing after its type; "*:*" still lists it */
 	if (nparts == 0 || (nparts == 1 && fnmatch(parts[0], "", 0) == 0))
-		emit(ctx, name);
-}
-
-static void begin_list(char **parts, int nparts, probe_list_emit_fn emit, void *ctx)
-{
-	special_list("BEGIN", parts, nparts, emit, ctx);
-}
-
-static void end_list(char **parts, int nparts, probe_list_emit_fn emit, void *ctx)
-{
-	special_list("END", parts, nparts, emit, ctx);
+		emit(ctx, p->name);
 }
 
 const struct probe_provider probe_begin = {
@@ -74,7 +64,7 @@ const struct probe_provider probe_begin = {
 	.section = special_section,
 	.attach = special_attach,
 	.run_by_runtime = true,
-	.list = begin_list,
+	.list = special_list,
 };
 
 const struct probe_provider probe_end = {
@@ -85,5 +75,5 @@ const struct probe_provider probe_end = {
 	.section = special_section,
 	.attach = special_attach,
 	.run_by_runtime = true,
-	.list = end_list,
+	.list = special_list,
 };

@@ -170,21 +170,11 @@ static void list_emit(void *ctx, const char *name)
 	((probe_list_emit_fn)c[0])(c[1], buf);
 }
 
-static void fentry_list_as(char **parts, int nparts, probe_list_emit_fn emit, void *ctx,
-			   const char *type)
+static void fentry_list(const struct probe_provider *p, char **parts, int nparts,
+			probe_list_emit_fn emit, void *ctx)
 {
-	void *c[3] = {(void *)emit, ctx, (void *)type};
+	void *c[3] = {(void *)emit, ctx, (void *)p->name};
 	kernel_btf_names(BTF_KIND_FUNC, NULL, nparts ? parts[nparts - 1] : "*", list_emit, c);
-}
-
-static void fentry_list(char **parts, int nparts, probe_list_emit_fn emit, void *ctx)
-{
-	fentry_list_as(parts, nparts, emit, ctx, "fentry");
-}
-
-static void fexit_list(char **parts, int nparts, probe_list_emit_fn emit, void *ctx)
-{
-	fentry_list_as(parts, nparts, emit, ctx, "fexit");
 }
 
 const struct probe_provider probe_fentry = {
@@ -209,6 +199,6 @@ const struct probe_provider probe_fexit = {
 	.section = fentry_section,
 	.same_context = fentry_same_context,
 	.attach = fentry_attach,
-	.list = fexit_list,
+	.list = fentry_list,
 	.load_failure = "this kernel cannot load fentry/fexit programs (no BPF trampoline support)",
 };

@@ -230,8 +230,8 @@ static int kprobe_attach(struct loaded_probe *lp)
 	return probe_link_add(lp, l, why);
 }
 
-static void kprobe_list(char **parts, int nparts, probe_list_emit_fn emit, void *ctx,
-			const char *type)
+static void kprobe_list(const struct probe_provider *p, char **parts, int nparts,
+			probe_list_emit_fn emit, void *ctx)
 {
 	const char *pat = nparts ? parts[nparts - 1] : "*";
 	int n;
@@ -240,19 +240,9 @@ static void kprobe_list(char **parts, int nparts, probe_list_emit_fn emit, void 
 	for (int i = 0; i < n; i++) {
 		if (fnmatch(pat, s[i].name, 0) || (i && !strcmp(s[i - 1].name, s[i].name)))
 			continue;
-		snprintf(buf, sizeof(buf), "%s:%s", type, s[i].name);
+		snprintf(buf, sizeof(buf), "%s:%s", p->name, s[i].name);
 		emit(ctx, buf);
 	}
-}
-
-static void kprobe_list_entry(char **parts, int nparts, probe_list_emit_fn emit, void *ctx)
-{
-	kprobe_list(parts, nparts, emit, ctx, "kprobe");
-}
-
-static void kretprobe_list(char **parts, int nparts, probe_list_emit_fn emit, void *ctx)
-{
-	kprobe_list(parts, nparts, emit, ctx, "kretprobe");
 }
 
 const struct probe_provider probe_kprobe = {
@@ -265,7 +255,7 @@ const struct probe_provider probe_kprobe = {
 	.prepare = kprobe_prepare,
 	.attach_once = kprobe_attach_once,
 	.attach = kprobe_attach,
-	.list = kprobe_list_entry,
+	.list = kprobe_list,
 };
 
 const struct probe_provider probe_kretprobe = {
@@ -278,5 +268,5 @@ const struct probe_provider probe_kretprobe = {
 	.prepare = kprobe_prepare,
 	.attach_once = kprobe_attach_once,
 	.attach = kprobe_attach,
-	.list = kretprobe_list,
+	.list = kprobe_list,
 };

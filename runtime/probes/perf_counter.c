@@ -148,16 +148,6 @@ static void counter_list(const struct probe_provider *p, char **parts, int npart
 	}
 }
 
-static void software_list(char **parts, int nparts, probe_list_emit_fn emit, void *ctx)
-{
-	counter_list(&probe_software, parts, nparts, emit, ctx);
-}
-
-static void hardware_list(char **parts, int nparts, probe_list_emit_fn emit, void *ctx)
-{
-	counter_list(&probe_hardware, parts, nparts, emit, ctx);
-}
-
 const struct probe_provider probe_software = {
 	.name = "software",
 	.alias = "s",
@@ -167,7 +157,7 @@ const struct probe_provider probe_software = {
 	.attach = counter_attach,
 	.detach = probe_perf_detach,
 	.pid_at_attach = true,
-	.list = software_list,
+	.list = counter_list,
 };
 
 const struct probe_provider probe_hardware = {
@@ -179,5 +169,5 @@ const struct probe_provider probe_hardware = {
 	.attach = counter_attach,
 	.detach = probe_perf_detach,
 	.pid_at_attach = true,
-	.list = hardware_list,
+	.list = counter_list,
 };

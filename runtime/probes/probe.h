@@ -149,7 +149,8 @@ struct probe_provider {
 	/* -l: emits every attach point name of this type that matches the glob
 	 * parts following the type in the pattern (nparts 0: all of them).
 	 * NULL: the type lists nothing (interval, profile). */
-	void (*list)(char **parts, int nparts, probe_list_emit_fn emit, void *ctx);
+	void (*list)(const struct probe_provider *p, char **parts, int nparts,
+		     probe_list_emit_fn emit, void *ctx);
 };
 
 /* The table of providers. */

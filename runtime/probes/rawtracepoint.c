@@ -176,13 +176,14 @@ static void list_emit(void *ctx, const char *name)
 {
 	void **c = ctx;
 	char buf[512];
-	snprintf(buf, sizeof(buf), "rawtracepoint:%s", name);
+	snprintf(buf, sizeof(buf), "%s:%s", (const char *)c[2], name);
 	((probe_list_emit_fn)c[0])(c[1], buf);
 }
 
-static void rt_list(char **parts, int nparts, probe_list_emit_fn emit, void *ctx)
+static void rt_list(const struct probe_provider *p, char **parts, int nparts,
+		    probe_list_emit_fn emit, void *ctx)
 {
-	void *c[2] = {(void *)emit, ctx};
+	void *c[3] = {(void *)emit, ctx, (void *)p->name};
 	kernel_btf_names(BTF_KIND_TYPEDEF, "btf_trace_", nparts ? parts[nparts - 1] : "*",
 			 list_emit, c);
 }

@@ -433,7 +433,8 @@ static int tracepoint_attach(struct loaded_probe *lp)
 
 /* ---------------------------------------------------------------- listing */
 
-static void tracepoint_list(char **parts, int nparts, probe_list_emit_fn emit, void *ctx)
+static void tracepoint_list(const struct probe_provider *p, char **parts, int nparts,
+			    probe_list_emit_fn emit, void *ctx)
 {
 	const char *cat = "*", *name = "*";
 	if (nparts == 1) {
@@ -454,7 +455,7 @@ static void tracepoint_list(char **parts, int nparts, probe_list_emit_fn emit, v
 	for (int i = 0; i < n; i++) {
 		if (fnmatch(cat, ev[i].category, 0) || fnmatch(name, ev[i].name, 0))
 			continue;
-		snprintf(buf, sizeof(buf), "tracepoint:%s", ev[i].full);
+		snprintf(buf, sizeof(buf), "%s:%s", p->name, ev[i].full);
 		emit(ctx, buf);
 	}
 }

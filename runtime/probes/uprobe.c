@@ -583,9 +583,10 @@ static const char *uprobe_arg_unreadable(struct arena *a, const struct attach_po
 	return NULL;
 }
 
-static void uprobe_list(char **parts, int nparts, probe_list_emit_fn emit, void *ctx)
+static void uprobe_list(const struct probe_provider *p, char **parts, int nparts,
+			probe_list_emit_fn emit, void *ctx)
 {
-	list_common("uprobe", parts, nparts, emit, ctx);
+	list_common(p->name, parts, nparts, emit, ctx);
 }
 
 const struct probe_provider probe_uprobe = {

@@ -441,8 +441,10 @@ static void list_file(const char *path, const struct elf_file *f, const char *pr
 	}
 }
 
-static void usdt_list(char **parts, int nparts, probe_list_emit_fn emit, void *ctx)
+static void usdt_list(const struct probe_provider *p, char **parts, int nparts,
+		      probe_list_emit_fn emit, void *ctx)
 {
+	(void)p; /* the names are made by list_file, with their paths */
 	if (nparts < 1 || nparts > 3 || !*parts[0])
 		return;
 	const char *prov = nparts == 3 ? parts[1] : NULL;

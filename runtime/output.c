@@ -142,7 +142,10 @@ int output_open(struct output *o, const struct output_opts *opts)
 		o->owns_sink = true;
 	}
 	switch (opts->buffering) {
-	case OUTPUT_BUF_LINE: setvbuf(o->sink, NULL, _IOLBF, BUFSIZ); break;
+	case OUTPUT_BUF_LINE:
+		setvbuf(o->sink, NULL, _IOFBF, 1 << 16);
+		o->flush_batches = true;
+		break;
 	case OUTPUT_BUF_FULL: setvbuf(o->sink, NULL, _IOFBF, 1 << 16); break;
 	case OUTPUT_BUF_NONE: setvbuf(o->sink, NULL, _IONBF, 0); break;
 	}
@@ -174,6 +177,12 @@ static FILE *sink_of(struct output *o)
 void output_flush(struct output *o)
 {
 	fflush(sink_of(o));
+}
+
+void output_batch_end(struct output *o)
+{
+	if (o->flush_batches)
+		fflush(sink_of(o));
 }
 
 void output_attached(struct output *o, int nprobes)

@@ -27,7 +27,8 @@ enum output_format {
 };
 
 enum output_buffering {
-	OUTPUT_BUF_LINE,	/* default, as bpftrace: every line as it is complete */
+	OUTPUT_BUF_LINE,	/* default, as bpftrace: lines written as they come (each
+				 * batch of events the ring buffer hands over at once) */
 	OUTPUT_BUF_FULL,
 	OUTPUT_BUF_NONE,
 };
@@ -43,6 +44,7 @@ struct output {
 	 * text (the unit tests build one that way) */
 	FILE *sink;		/* stdout or the -o file */
 	bool owns_sink;
+	bool flush_batches;	/* -B line: written at the end of each batch */
 	FILE *capture;		/* JSON: open_memstream() for one event's text */
 	char *capture_buf;
 	size_t capture_size;
@@ -82,6 +84,10 @@ void output_event_begin(struct output *o, const char *fn_name);
 void output_event_end(struct output *o);
 
 void output_flush(struct output *o);
+/* The end of a batch of events: -B line writes what the batch printed (one
+ * write for many lines, where a write per line costs more than formatting
+ * them; the output stays as prompt, a batch being what one poll found). */
+void output_batch_end(struct output *o);
 
 /* "line", "full", "none" -> *b; -1 if the word is none of them. */
 int output_parse_buffering(const char *s, enum output_buffering *b);

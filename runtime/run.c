@@ -318,6 +318,7 @@ int runtime_run(struct sema_program *sp, const void *elf, size_t len,
 		if (!rt.exiting)
 			exit_poll(&rt);
 		report_tick(&rt, false);
+		output_batch_end(&rt.out);
 	}
 	detach_all(&rt);
 	ring_buffer__consume(rt.rb);

@@ -101,7 +101,7 @@ static LLVMValueRef var_storage(struct codegen *cg, struct sema_var *v)
 	if (v->storage_fn != cg->fn) {
 		const struct type *t = v->type;
 		v->storage = is_scalar(t) ? cg_alloca(cg, cg->i64, v->name)
-					  : cg_alloca(cg, LLVMArrayType2(cg->i8, (t->size + 7) & ~7u), v->name);
+					  : cg_var_buffer(cg, t->size, v->name);
 		v->storage_fn = cg->fn;
 		if (is_scalar(t))
 			LLVMBuildStore(cg->b, cg_const(cg, 0), v->storage);

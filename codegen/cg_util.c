@@ -153,6 +153,29 @@ LLVMValueRef cg_buffer(struct codegen *cg, uint32_t size, const char *name)
 	return a;
 }
 
+LLVMValueRef cg_var_buffer(struct codegen *cg, uint32_t size, const char *name)
+{
+	uint32_t rounded = (size + 7) & ~7u;
+	if (!rounded)
+		rounded = 8;
+	LLVMValueRef base;
+	if (rounded < SCRATCH_MIN || !cg->prog || cg->scratch_used + rounded + 8 > SCRATCH_MAX ||
+	    !(base = scratch_base(cg)))
+		/* on the stack the verifier sees that it is written before it
+		 * is read */
+		return cg_alloca(cg, LLVMArrayType2(cg->i8, rounded), name);
+	/* in the entry block, after the scratch lookup: it dominates the body */
+	LLVMBasicBlockRef here = LLVMGetInsertBlock(cg->b);
+	LLVMPositionBuilderBefore(cg->b, LLVMGetBasicBlockTerminator(cg->entry));
+	LLVMValueRef a = cg_gep(cg, base, cg->scratch_used);
+	memset_chunked(cg, a, 0, rounded, 1024, 8);
+	LLVMPositionBuilderAtEnd(cg->b, here);
+	cg->scratch_used += rounded + 8;
+	if (cg->scratch_used > cg->scratch_size)
+		cg->scratch_size = cg->scratch_used;
+	return a;
+}
+
 LLVMValueRef cg_gep(struct codegen *cg, LLVMValueRef base, uint64_t offset)
 {
 	if (!offset)

@@ -86,6 +86,11 @@ void cg_expr_into(struct codegen *cg, struct ast_node *e, LLVMValueRef dst, cons
 LLVMValueRef cg_alloca(struct codegen *cg, LLVMTypeRef t, const char *name);
 /* A zero-filled byte buffer of size bytes. */
 LLVMValueRef cg_buffer(struct codegen *cg, uint32_t size, const char *name);
+/* A variable's buffer: in the scratch map when large (as cg_buffer), its
+ * address made and the buffer zeroed in the entry block, so that every use
+ * sees it and a path that reads it unassigned reads zeros, not the last
+ * event's value. */
+LLVMValueRef cg_var_buffer(struct codegen *cg, uint32_t size, const char *name);
 LLVMValueRef cg_const(struct codegen *cg, uint64_t v);
 LLVMValueRef cg_helper(struct codegen *cg, int id, LLVMTypeRef ret, LLVMValueRef *args, int n);
 LLVMValueRef cg_gep(struct codegen *cg, LLVMValueRef base, uint64_t offset);

@@ -209,7 +209,8 @@ static void sema_expand_probe(struct sema *s, struct ast_node *probe)
 	struct attach_list aps = {0};
 	struct probe_env env = {.arena = s->a, .diags = s->d,
 				.positional = s->opts->positional,
-				.npositional = s->opts->npositional, .pid = (int)s->opts->target.filter_pid};
+				.npositional = s->opts->npositional, .pid = (int)s->opts->target.filter_pid,
+				.cpid = (int)s->opts->target.cpid};
 	/* config missing_probes: an attach point that matches nothing is a
 	 * warning (or nothing) rather than an error */
 	bool lenient = s->missing_probes && strcmp(s->missing_probes, "error");
@@ -272,6 +273,29 @@ static void sema_expand_probe(struct sema *s, struct ast_node *probe)
 	}
 }
 
+/* An iterator runs once and ends the run: it is the probe's only attach
+ * point, and BEGIN and END the only other probes (bpftrace's rule). */
+static void check_alone(struct sema *s)
+{
+	const struct attach_point *alone = NULL;
+	for (int i = 0; i < s->sp->naps && !alone; i++)
+		if (s->sp->aps[i]->provider->runs_alone)
+			alone = s->sp->aps[i];
+	bool twice = false;
+	for (int i = 0; alone && i < s->sp->naps; i++) {
+		const struct attach_point *ap = s->sp->aps[i];
+		if (ap == alone || ap->provider->run_by_runtime)
+			continue;
+		if (ap->provider != alone->provider)
+			diag_error(s->d, ap->loc, "%s probes can't be mixed with other probes "
+				   "(besides BEGIN and END): %s", alone->provider->name, ap->name);
+		else if (!twice)
+			diag_error(s->d, alone->loc, "Only single %s attach point is allowed.",
+				   alone->provider->name);
+		twice |= ap->provider == alone->provider;
+	}
+}
+
 static void sema_toplevel(struct sema *s)
 {
 	struct ast_node *prog = s->sp->ast;
@@ -304,6 +328,7 @@ static void sema_toplevel(struct sema *s)
 			break;
 		}
 	}
+	check_alone(s);
 }
 
 /* ---------------------------------------------------------------- driver */

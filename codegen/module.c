@@ -112,6 +112,15 @@ static void dispatch(struct codegen *cg, struct sema_prog *p)
 	LLVMPositionBuilderAtEnd(cg->b, ours);
 }
 
+/* An iterator's last call, with no object: bpftrace's programs do not see it. */
+static void skip_null(struct codegen *cg, uint32_t offset)
+{
+	LLVMValueRef v = cg_load_int(cg, cg_gep(cg, cg->ctx_arg, offset), 8, false);
+	cg_if(cg, LLVMBuildICmp(cg->b, LLVMIntEQ, v, cg_const(cg, 0), "none"));
+	LLVMBuildRet(cg->b, cg_const(cg, 0));
+	cg_end_if(cg);
+}
+
 /* The function of one program, with a debug-info subprogram so that BTF
  * func and line info map verifier messages back to the script. */
 static void program_function(struct codegen *cg, struct sema_prog *p)
@@ -155,6 +164,8 @@ static void program_function(struct codegen *cg, struct sema_prog *p)
 	cg->probe_index = NULL;
 	if (p->aps[0]->dispatch)
 		dispatch(cg, p);
+	if (p->aps[0]->skip_null)
+		skip_null(cg, p->aps[0]->skip_null_offset);
 	if (cg->sp->target.filter_pid && !p->provider->run_by_runtime &&
 	    !p->provider->pid_at_attach)
 		pid_filter(cg);
@@ -233,8 +244,8 @@ static void on_llvm_diag(LLVMDiagnosticInfoRef di, void *opaque)
 	if (msg && strstr(msg, "stack limit")) {
 		diag_error(c->d, loc, "the program of %s needs more than the 512 bytes of stack "
 			   "a BPF program has", p ? p->aps[0]->name : "this probe");
-		diag_hint(c->d, "tuple variables ($x) under 64 bytes live on the stack (longer "
-			  "ones do not): use fewer of them in this probe");
+		diag_hint(c->d, "string and tuple variables ($x) live on the stack: use fewer or "
+			  "shorter ones in it, or a smaller config strlen");
 	} else {
 		diag_error(c->d, loc, "internal error: BPF code generation: %s", msg ? msg : "");
 	}

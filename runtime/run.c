@@ -182,6 +182,26 @@ static int attach_all(struct runtime *rt)
 	return 0;
 }
 
+/* Probes that run to completion once attached (iterators), after BEGIN:
+ * their events are shown, then the run ends as after exit(). */
+static int run_probes(struct runtime *rt)
+{
+	bool done = false;
+	for (int i = 0; i < rt->nprobes && !rt->exiting; i++) {
+		struct loaded_probe *lp = &rt->probes[i];
+		if (!lp->ap->provider->run)
+			continue;
+		int err = lp->ap->provider->run(lp);
+		if (err < 0)
+			return err;
+		ring_buffer__consume(rt->rb);
+		done |= err > 0;
+	}
+	if (done)
+		runtime_request_exit(rt, 0);
+	return 0;
+}
+
 static void detach_all(struct runtime *rt)
 {
 	for (int i = 0; i < rt->nprobes; i++)
@@ -299,6 +319,8 @@ int runtime_run(struct sema_program *sp, const void *elf, size_t len,
 	if (attach_all(&rt))
 		goto out;
 	if (run_once(&rt, &probe_begin))
+		goto out;
+	if (run_probes(&rt))
 		goto out;
 	if (opts->target)
 		target_release(opts->target); /* -c: the command starts now */

@@ -28,10 +28,3 @@ const struct probe_provider probe_asyncwatchpoint = {
 	.expand = planned_expand,
 	.section = planned_section,
 };
-
-const struct probe_provider probe_iter = {
-	.name = "iter",
-	.alias = "it",
-	.expand = planned_expand,
-	.section = planned_section,
-};

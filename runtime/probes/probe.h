@@ -64,6 +64,10 @@ struct attach_point {
 	/* Attached together with the program's other attach points through
 	 * one multi link (uprobe_multi, kprobe_multi); set by prepare. */
 	bool multi;
+	/* The program returns at once when the u64 at ctx + skip_null_offset
+	 * is 0 (an iterator's last call, past its last object). */
+	bool skip_null;
+	uint32_t skip_null_offset;
 };
 
 struct attach_list {
@@ -124,6 +128,13 @@ struct probe_provider {
 	void (*prepare)(struct bpf_program *prog, struct attach_point **aps, int naps);
 	/* Attach; on error print one clear sentence to stderr and return -errno. */
 	int (*attach)(struct loaded_probe *lp);
+	/* Optional, once after BEGIN: runs the attached probe to completion
+	 * (reads an iterator to its end); returns 1 when the run should then
+	 * end as after exit(), 0 to go on, -errno on error. */
+	int (*run)(struct loaded_probe *lp);
+	/* The probe's only attach point, and no other probes besides BEGIN
+	 * and END (an iterator runs once and ends the run). */
+	bool runs_alone;
 	/* Optional extra teardown beyond destroying lp->links. */
 	void (*detach)(struct loaded_probe *lp);
 	/* BEGIN/END are run by the runtime, not attached to events. */
@@ -177,10 +188,10 @@ extern const struct probe_provider probe_fexit;
 extern const struct probe_provider probe_rawtracepoint;
 extern const struct probe_provider probe_software;
 extern const struct probe_provider probe_hardware;
+extern const struct probe_provider probe_iter;
 /* not supported yet: runtime/probes/planned.c */
 extern const struct probe_provider probe_watchpoint;
 extern const struct probe_provider probe_asyncwatchpoint;
-extern const struct probe_provider probe_iter;
 
 /* Expands attach point text: splits at ':' (quotes respected), finds the
  * provider (by name or alias) and calls its expand. */

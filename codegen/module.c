@@ -244,8 +244,8 @@ static void on_llvm_diag(LLVMDiagnosticInfoRef di, void *opaque)
 	if (msg && strstr(msg, "stack limit")) {
 		diag_error(c->d, loc, "the program of %s needs more than the 512 bytes of stack "
 			   "a BPF program has", p ? p->aps[0]->name : "this probe");
-		diag_hint(c->d, "string and tuple variables ($x) live on the stack: use fewer or "
-			  "shorter ones in it, or a smaller config strlen");
+		diag_hint(c->d, "tuple variables ($x) under 64 bytes live on the stack (longer "
+			  "ones do not): use fewer of them in this probe");
 	} else {
 		diag_error(c->d, loc, "internal error: BPF code generation: %s", msg ? msg : "");
 	}

@@ -115,7 +115,10 @@ static const char *iter_section(struct arena *a, const struct attach_point *ap)
 
 static int iter_attach(struct loaded_probe *lp)
 {
-	return probe_link_add(lp, bpf_program__attach_iter(lp->prog, NULL), NULL);
+	/* -p: the kernel walks only that process's tasks (Linux 6.1) */
+	union bpf_iter_link_info info = {.task.pid = (__u32)lp->pid};
+	LIBBPF_OPTS(bpf_iter_attach_opts, o, .link_info = &info, .link_info_len = sizeof(info));
+	return probe_link_add(lp, bpf_program__attach_iter(lp->prog, lp->pid ? &o : NULL), NULL);
 }
 
 /* Runs the iterator to its end: every read() runs the program over more
@@ -183,6 +186,7 @@ const struct probe_provider probe_iter = {
 	.attach = iter_attach,
 	.run = iter_run,
 	.runs_alone = true,
+	.pid_at_attach = true,
 	.describe = iter_describe,
 	.list = iter_list,
 };

@@ -170,6 +170,7 @@ static int attach_all(struct runtime *rt)
 			lp->ap = p->aps[j];
 			const struct target *t = rt->opts.target;
 			lp->pid = t && !t->child ? t->pid : 0;
+			lp->child_pid = t && t->child ? t->pid : 0;
 			lp->prog = prog;
 			lp->aps = p->aps;
 			lp->naps = p->naps;

@@ -258,15 +258,18 @@ int probe_perf_attach(struct loaded_probe *lp, bool all_cpus, bool freq, uint64_
 				       freq, value);
 }
 
-int probe_perf_attach_event(struct loaded_probe *lp, uint32_t type, uint64_t config,
-			    bool all_cpus, bool freq, uint64_t value)
+/* Opens the event described by attr on process pid (> 0: one event that
+ * follows it on any CPU) or else on the first online CPU or on every one,
+ * and attaches lp->prog to each with the attach point's index as cookie. */
+static int perf_attach(struct loaded_probe *lp, const struct perf_event_attr *tmpl, int pid,
+		       bool all_cpus)
 {
 	int *cpus;
 	int ncpus = probe_online_cpus(&cpus);
 	int first = lp->nlinks;
 	if (ncpus < 0)
 		return attach_fail(lp, first, -ncpus);
-	if (!all_cpus || lp->pid > 0)
+	if (!all_cpus || pid > 0)
 		ncpus = 1; /* -p: one event following the process on any CPU */
 	struct bpf_link **links = realloc(lp->links, (lp->nlinks + ncpus) * sizeof(*links));
 	if (!links) {
@@ -275,19 +278,8 @@ int probe_perf_attach_event(struct loaded_probe *lp, uint32_t type, uint64_t con
 	}
 	lp->links = links;
 	for (int i = 0; i < ncpus; i++) {
-		struct perf_event_attr attr = {
-			.type = type,
-			.size = sizeof(attr),
-			.config = config,
-		};
-		if (freq) {
-			attr.freq = 1;
-			attr.sample_freq = value;
-		} else {
-			attr.sample_period = value;
-		}
-		int fd = lp->pid > 0
-				 ? (int)syscall(__NR_perf_event_open, &attr, lp->pid, -1, -1,
+		struct perf_event_attr attr = *tmpl;
+		int fd = pid > 0 ? (int)syscall(__NR_perf_event_open, &attr, pid, -1, -1,
 						PERF_FLAG_FD_CLOEXEC)
 				 : (int)syscall(__NR_perf_event_open, &attr, -1, cpus[i], -1,
 						PERF_FLAG_FD_CLOEXEC);
@@ -309,6 +301,28 @@ int probe_perf_attach_event(struct loaded_probe *lp, uint32_t type, uint64_t con
 	}
 	free(cpus);
 	return 0;
+}
+
+int probe_perf_attach_event(struct loaded_probe *lp, uint32_t type, uint64_t config,
+			    bool all_cpus, bool freq, uint64_t value)
+{
+	struct perf_event_attr attr = {
+		.type = type,
+		.size = sizeof(attr),
+		.config = config,
+	};
+	if (freq) {
+		attr.freq = 1;
+		attr.sample_freq = value;
+	} else {
+		attr.sample_period = value;
+	}
+	return perf_attach(lp, &attr, lp->pid, all_cpus);
+}
+
+int probe_perf_attach_attr(struct loaded_probe *lp, const struct perf_event_attr *attr, int pid)
+{
+	return perf_attach(lp, attr, pid, true);
 }
 
 void probe_perf_detach(struct loaded_probe *lp)

@@ -16,6 +16,7 @@
 
 struct bpf_program;
 struct bpf_link;
+struct perf_event_attr;
 struct probe_provider;
 
 /* How code generation reads a context value. */
@@ -85,6 +86,8 @@ struct probe_env {
 	int npositional;
 	/* -p: the process whose binaries uprobe and usdt targets name (0: none) */
 	int pid;
+	/* -c: the command's process (0: none) */
+	int cpid;
 };
 
 /* -l: receives each matching attach point name. */
@@ -99,6 +102,7 @@ struct loaded_probe {
 	int *perf_fds;
 	int nperf_fds;
 	int pid;		/* -p: attach to this process only, where the type can (0: all) */
+	int child_pid;		/* -c: the command's process, held until every probe is attached */
 	/* every attach point of the program (a multi link attaches them all) */
 	struct attach_point *const *aps;
 	int naps;
@@ -188,10 +192,8 @@ extern const struct probe_provider probe_fexit;
 extern const struct probe_provider probe_rawtracepoint;
 extern const struct probe_provider probe_software;
 extern const struct probe_provider probe_hardware;
+extern const struct probe_provider probe_watchpoint, probe_asyncwatchpoint;
 extern const struct probe_provider probe_iter;
-/* not supported yet: runtime/probes/planned.c */
-extern const struct probe_provider probe_watchpoint;
-extern const struct probe_provider probe_asyncwatchpoint;
 
 /* Expands attach point text: splits at ':' (quotes respected), finds the
  * provider (by name or alias) and calls its expand. */
@@ -229,6 +231,9 @@ int probe_perf_attach(struct loaded_probe *lp, bool all_cpus, bool freq, uint64_
 /* The same for any perf event (PERF_TYPE_SOFTWARE/HARDWARE and config). */
 int probe_perf_attach_event(struct loaded_probe *lp, uint32_t type, uint64_t config,
 			    bool all_cpus, bool freq, uint64_t value);
+/* Any perf event (a hardware breakpoint): on process pid when pid > 0,
+ * else on every online CPU. */
+int probe_perf_attach_attr(struct loaded_probe *lp, const struct perf_event_attr *attr, int pid);
 void probe_perf_detach(struct loaded_probe *lp);
 /* Online CPU numbers from /sys/devices/system/cpu/online; returns the count
  * (malloc'd array in *cpus) or -errno. */

@@ -194,10 +194,8 @@ static const char *wp_refusal(const struct wp_spec *w, int err, int pid)
 		if (w->addr % w->len)
 			return "the kernel watches only addresses aligned to the length: "
 			       "the address is not a multiple of it";
-		if (!pid)
-			return "the kernel refuses this address (without -p or -c it must be a "
-			       "kernel address)";
-		return "the kernel refuses this address, length or mode";
+		return pid ? "the kernel refuses this address, length or mode"
+			   : "the kernel refuses a watchpoint with this mode at this kernel address";
 	case ENOSPC:
 		return "no free hardware breakpoint register (x86-64 has 4 per CPU)";
 	case ESRCH:

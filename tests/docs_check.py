@@ -4,8 +4,9 @@
     tests/docs_check.py SONDE docs/language.md
 
 Each block is compiled to a BPF object (`--emit-elf /dev/null`: parsed,
-checked and code-generated, not loaded); a block that uses cpid gets
-`-c /bin/true`, one that calls system, signal or override `--unsafe`; one
+checked and code-generated, not loaded); a block that uses cpid or a
+watchpoint (on a user-space address) gets `-c /bin/true`, one that calls
+system, signal or override `--unsafe`; one
 that needs a kernel option this machine lacks is skipped.  Tracepoint formats and kernel BTF need root to read, so
 without root this skips (77) unless SONDE_REQUIRE_LIVE=1.
 Python 3 standard library only."""
@@ -33,7 +34,7 @@ def main():
     fails = 0
     for line, prog in blocks:
         argv = [sonde, "--emit-elf", "/dev/null"]
-        if re.search(r"\bcpid\b", prog):
+        if re.search(r"\bcpid\b|\bwatchpoint:", prog):
             argv += ["-c", "/bin/true"]
         if re.search(r"\b(system|signal|override)\s*\(", prog):
             argv.append("--unsafe")

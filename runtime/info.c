@@ -247,6 +247,7 @@ static void probe_types(FILE *f)
 		{"software", "software:cpu-clock:1000000 { }"},
 		{"hardware", "hardware:cycles:1000000 { }"},
 		{"watchpoint", NULL},
+		{"iter", "iter:task { }"},
 	};
 	char why[512];
 

@@ -214,6 +214,8 @@ static int wp_attach(struct loaded_probe *lp)
 	int pid = lp->pid > 0 ? lp->pid : lp->child_pid;
 	struct perf_event_attr attr;
 	wp_attr(w, &attr);
+	/* threads the process starts after attaching are watched too */
+	attr.inherit = pid > 0;
 	/* Try it once first, for a clear sentence rather than errno's text. */
 	attr.disabled = 1;
 	int fd = pid > 0 ? (int)syscall(__NR_perf_event_open, &attr, pid, -1, -1,

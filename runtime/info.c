@@ -3,11 +3,16 @@
  * type runs through sonde's own pipeline: a one-line program parsed,
  * checked, compiled, loaded and attached, then detached. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -225,6 +230,29 @@ out:
 	return ok;
 }
 
+/* Watchpoints need a debug register: a write breakpoint on a variable of
+ * sonde itself says whether the kernel (and a hypervisor) offers them. */
+static bool breakpoint_works(char *why, size_t wlen)
+{
+	static volatile uint64_t watched;
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_BREAKPOINT,
+		.size = sizeof(attr),
+		.bp_type = HW_BREAKPOINT_W,
+		.bp_addr = (uint64_t)(uintptr_t)&watched,
+		.bp_len = HW_BREAKPOINT_LEN_8,
+		.sample_period = 1,
+		.disabled = 1,
+	};
+	int fd = (int)syscall(__NR_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, wlen, "a hardware breakpoint cannot be opened: %s", strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
 static void probe_types(FILE *f)
 {
 	static const struct {
@@ -255,6 +283,14 @@ static void probe_types(FILE *f)
 	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
 		if (!probe_provider_find(checks[i].type)) {
 			fprintf(f, "  %s: no: not in sonde yet\n", checks[i].type);
+			continue;
+		}
+		if (!strcmp(checks[i].type, "watchpoint")) {
+			if (breakpoint_works(why, sizeof(why)))
+				fprintf(f, "  %s: yes (a hardware breakpoint opened; the program "
+					   "needs -p or -c)\n", checks[i].type);
+			else
+				fprintf(f, "  %s: no: %s\n", checks[i].type, why);
 			continue;
 		}
 		if (!checks[i].program) {

@@ -208,6 +208,13 @@ int probe_split(struct arena *a, const char *text, const char *const *positional
 /* Keeps link l (from a libbpf attach call) in lp.  When l is NULL, prints
  * one sentence, "sonde: cannot attach NAME: REASON" (reason: why, or
  * errno's text when why is NULL), and returns -errno. */
+/* The one process a uprobe, usdt probe or watchpoint attaches to: -p's, else
+ * -c's command (as bpftrace does), else 0: every process. */
+static inline int probe_target_pid(const struct loaded_probe *lp)
+{
+	return lp->pid > 0 ? lp->pid : lp->child_pid;
+}
+
 int probe_link_add(struct loaded_probe *lp, struct bpf_link *l, const char *why);
 
 /* Attaches through the provider (a no-op for BEGIN/END). */

@@ -455,9 +455,9 @@ int uprobe_attach_at(struct loaded_probe *lp, const char *path, uint64_t offset,
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe,
 		    .bpf_cookie = (uint64_t)lp->ap->index, .ref_ctr_offset = (size_t)ref_ctr_offset);
 	errno = 0;
-	/* -p: the kernel fires the uprobe in that process only, and a
+	/* -p, -c: the kernel fires the uprobe in that process only, and a
 	 * semaphore is incremented in that process only */
-	int pid = lp->pid > 0 ? lp->pid : -1;
+	int pid = probe_target_pid(lp) > 0 ? probe_target_pid(lp) : -1;
 	return probe_link_add(
 		lp, bpf_program__attach_uprobe_opts(lp->prog, pid, path, (size_t)offset, &opts), NULL);
 }

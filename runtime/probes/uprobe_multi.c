@@ -183,7 +183,7 @@ int uprobe_multi_attach(struct loaded_probe *lp, bool ret, uprobe_sites_fn sites
 				first = j;
 		}
 		if (!err) {
-			int fd = link_create(prog_fd, path, &s, ret, lp->pid);
+			int fd = link_create(prog_fd, path, &s, ret, probe_target_pid(lp));
 			err = fd < 0 ? fd : keep_fd(lp, fd);
 		}
 		if (err) {

@@ -211,7 +211,7 @@ static const char *wp_refusal(const struct wp_spec *w, int err, int pid)
 static int wp_attach(struct loaded_probe *lp)
 {
 	const struct wp_spec *w = (const struct wp_spec *)lp->ap->func;
-	int pid = lp->pid > 0 ? lp->pid : lp->child_pid;
+	int pid = probe_target_pid(lp);
 	struct perf_event_attr attr;
 	wp_attr(w, &attr);
 	/* threads the process starts after attaching are watched too */

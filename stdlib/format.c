@@ -228,3 +228,11 @@ void fmt_print(struct output *o, const char *fmt, const struct type *args, const
 			fprintf(out, sp.cfmt, v);
 	}
 }
+
+void stdlib_copy_stream(FILE *in, FILE *out)
+{
+	char buf[4096];
+	size_t k;
+	while ((k = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, k, out);
+}

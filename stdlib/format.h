@@ -34,4 +34,7 @@ int fmt_check(const char *fmt, struct type **args, int nargs, const char **err, 
 struct output;
 void fmt_print(struct output *o, const char *fmt, const struct type *args, const uint8_t *data);
 
+/* Copies what in holds to out (cat's file, system's command output). */
+void stdlib_copy_stream(FILE *in, FILE *out);
+
 #endif

@@ -137,10 +137,7 @@ static void cat_print(struct runtime *rt, const struct sema_event *ev, const uin
 		free(path);
 		return;
 	}
-	char buf[4096];
-	size_t k;
-	while ((k = fread(buf, 1, sizeof(buf), in)) > 0)
-		fwrite(buf, 1, k, rt->out.out);
+	stdlib_copy_stream(in, rt->out.out);
 	fclose(in);
 	free(path);
 }

@@ -13,6 +13,7 @@
 #include "codegen/codegen.h"
 #include "runtime/runtime.h"
 #include "stdlib/entries.h"
+#include "stdlib/format.h"
 
 char *stdlib_format_text(struct runtime *rt, const struct sema_event *ev, const uint8_t *data);
 
@@ -46,10 +47,7 @@ static void system_print(struct runtime *rt, const struct sema_event *ev, const 
 		free(cmd);
 		return;
 	}
-	char buf[4096];
-	size_t k;
-	while ((k = fread(buf, 1, sizeof(buf), p)) > 0)
-		fwrite(buf, 1, k, rt->out.out);
+	stdlib_copy_stream(p, rt->out.out);
 	pclose(p);
 	free(cmd);
 }

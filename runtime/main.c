@@ -337,9 +337,13 @@ int main(int argc, char **argv)
 		if (optind + 1 < argc)
 			return usage_error("-l takes at most one pattern, got '%s' too", argv[optind + 1]);
 		/* -l -e PROGRAM: what the program attaches to, below */
-		if (!c.program)
-			return probe_list_verbose(stdout, optind < argc ? argv[optind] : NULL,
-						  c.verbose > 0) ? 1 : 0;
+		if (!c.program) {
+			struct target t;
+			if (c.pid_arg && target_attach_pid(&t, c.pid_arg))
+				return 1;
+			return probe_list_pid(stdout, optind < argc ? argv[optind] : NULL,
+					      c.verbose > 0, c.pid_arg) ? 1 : 0;
+		}
 	}
 	if (!c.program) {
 		if (optind >= argc)

@@ -12,6 +12,8 @@
 #include "ast/arena.h"
 #include "ast/sema.h"
 #include "runtime/probes/probe.h"
+#include "runtime/probes/uprobe.h"
+#include "runtime/proc_maps.h"
 
 struct name_set {
 	char **items;
@@ -116,6 +118,76 @@ static void collect_matching(struct name_set *set, const char *pattern)
 	arena_free(&a);
 }
 
+/* -p: the probes of one file of the process, file the path sonde opens;
+ * rest: the pattern's parts after the file (none: all of them). */
+static void collect_in_file(struct name_set *set, const struct probe_provider *p,
+			    const char *file, char **rest, int nrest)
+{
+	char *parts[4] = {(char *)file};
+	if (nrest > 3)
+		return;
+	for (int i = 0; i < nrest; i++)
+		parts[i + 1] = rest[i];
+	p->list(p, parts, nrest + 1, collect, set);
+}
+
+/* -p: uprobes and usdt probes of the files process pid has mapped.  The
+ * file part of the pattern is a glob over those files (empty: all of
+ * them), or a name resolved as -p resolves uprobe targets. */
+static void collect_in_process(struct name_set *set, const struct probe_provider *p,
+			       char **parts, int nparts, int pid)
+{
+	/* "uprobe:main", "*:main": no file, a name in every mapped file */
+	bool no_file = nparts == 1 && !strchr(parts[0], '/');
+	const char *file = nparts && !no_file ? parts[0] : "";
+	char **rest = nparts && !no_file ? parts + 1 : parts;
+	int nrest = nparts && !no_file ? nparts - 1 : nparts;
+	if (*file && !uprobe_has_wildcard(file)) {
+		char *path = proc_resolve_target(pid, file);
+		if (path)
+			collect_in_file(set, p, path, rest, nrest);
+		else
+			fprintf(stderr, "sonde: %s target file '%s' is not mapped by process %d "
+					"and was not found\n", p->name, file, pid);
+		free(path);
+		return;
+	}
+	char **paths;
+	int n = proc_maps_files(pid, &paths);
+	if (n < 0) {
+		set->err = n;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!*file || !fnmatch(file, paths[i], 0))
+			collect_in_file(set, p, paths[i], rest, nrest);
+		free(paths[i]);
+	}
+	free(paths);
+}
+
+/* -l -p PID: as bpftrace, a pattern without a type or with a wildcard type
+ * lists only the process's own probes (uprobe, usdt); a kernel type named
+ * in full lists as without -p. */
+static void collect_matching_pid(struct name_set *set, const char *pattern, int pid)
+{
+	struct arena a = {0};
+	char **parts;
+	int nparts = probe_split(&a, pattern, NULL, 0, &parts);
+	for (int i = 0; i < probe_provider_count && nparts > 0; i++) {
+		const struct probe_provider *p = probe_providers[i];
+		bool user = p == &probe_uprobe || p == &probe_usdt;
+		if (!p->list || (nparts > 1 && !type_matches(p, parts[0])))
+			continue;
+		set->last_part = nparts == 1 ? parts[0] : NULL;
+		if (user)
+			collect_in_process(set, p, parts + 1, nparts - 1, pid);
+		else if (nparts > 1 && !uprobe_has_wildcard(parts[0]))
+			p->list(p, parts + 1, nparts - 1, collect, set);
+	}
+	arena_free(&a);
+}
+
 /* A pattern that is the path of a file rather than a probe pattern. */
 static bool is_binary_path(const char *pattern)
 {
@@ -125,6 +197,11 @@ static bool is_binary_path(const char *pattern)
 }
 
 int probe_list_verbose(FILE *out, const char *pattern, bool verbose)
+{
+	return probe_list_pid(out, pattern, verbose, 0);
+}
+
+int probe_list_pid(FILE *out, const char *pattern, bool verbose, int pid)
 {
 	struct name_set set = {0};
 	if (!pattern || !*pattern)
@@ -140,6 +217,8 @@ int probe_list_verbose(FILE *out, const char *pattern, bool verbose)
 			collect_matching(&set, p);
 			free(p);
 		}
+	} else if (pid) {
+		collect_matching_pid(&set, pattern, pid);
 	} else {
 		collect_matching(&set, pattern);
 	}

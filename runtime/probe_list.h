@@ -16,6 +16,12 @@ int probe_list(FILE *out, const char *pattern);
  * (tracepoint fields, BTF parameters, DWARF parameters), one per line
  * indented by four spaces, as bpftrace prints them. */
 int probe_list_verbose(FILE *out, const char *pattern, bool verbose);
+/* -l -p PID: the same for process pid (0: no process).  A pattern without
+ * a type or with a wildcard type lists the process's uprobes and usdt
+ * probes only: every function and probe of every file it has mapped
+ * (executable and libraries); the file part of a uprobe or usdt pattern
+ * is a glob over those files. */
+int probe_list_pid(FILE *out, const char *pattern, bool verbose, int pid);
 
 struct sema_program;
 /* -l -e PROGRAM: the attach points the program's probes expand to, in

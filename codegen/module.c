@@ -121,6 +121,20 @@ static void skip_null(struct codegen *cg, uint32_t offset)
 	cg_end_if(cg);
 }
 
+/* One byte into the iterator's seq file per object: each read() of the
+ * iterator then covers a bounded number of objects, and the runtime shows
+ * the events in between (runtime/probes/iter.c).  ctx->meta is the first
+ * member of every bpf_iter__* context, seq the first of bpf_iter_meta. */
+static void seq_tick(struct codegen *cg)
+{
+	LLVMValueRef meta = LLVMBuildLoad2(cg->b, cg->ptr, cg->ctx_arg, "meta");
+	LLVMValueRef seq = LLVMBuildLoad2(cg->b, cg->ptr, meta, "seq");
+	LLVMValueRef byte = cg_alloca(cg, cg->i8, "tick");
+	LLVMBuildStore(cg->b, LLVMConstInt(cg->i8, 0, 0), byte);
+	LLVMValueRef args[] = {seq, byte, cg_const(cg, 1)};
+	cg_helper(cg, BPF_FUNC_seq_write, cg->i64, args, 3);
+}
+
 /* The function of one program, with a debug-info subprogram so that BTF
  * func and line info map verifier messages back to the script. */
 static void program_function(struct codegen *cg, struct sema_prog *p)
@@ -166,6 +180,8 @@ static void program_function(struct codegen *cg, struct sema_prog *p)
 		dispatch(cg, p);
 	if (p->aps[0]->skip_null)
 		skip_null(cg, p->aps[0]->skip_null_offset);
+	if (p->aps[0]->seq_tick)
+		seq_tick(cg);
 	if (cg->sp->target.filter_pid && !p->provider->run_by_runtime &&
 	    !p->provider->pid_at_attach)
 		pid_filter(cg);

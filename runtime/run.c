@@ -183,6 +183,12 @@ static int attach_all(struct runtime *rt)
 	return 0;
 }
 
+static void drain_events(void *ctx)
+{
+	struct runtime *rt = ctx;
+	ring_buffer__consume(rt->rb);
+}
+
 /* Probes that run to completion once attached (iterators), after BEGIN:
  * their events are shown, then the run ends as after exit(). */
 static int run_probes(struct runtime *rt)
@@ -192,6 +198,8 @@ static int run_probes(struct runtime *rt)
 		struct loaded_probe *lp = &rt->probes[i];
 		if (!lp->ap->provider->run)
 			continue;
+		lp->drain = drain_events;
+		lp->drain_ctx = rt;
 		int err = lp->ap->provider->run(lp);
 		if (err < 0)
 			return err;

@@ -103,6 +103,7 @@ static int iter_expand(struct probe_env *env, const struct ast_node *node, char 
 		ap->skip_null = true;
 		ap->skip_null_offset = m.bit_offset / 8;
 	}
+	ap->seq_tick = true;
 	attach_list_push(a, out, ap);
 	return 0;
 }
@@ -121,9 +122,14 @@ static int iter_attach(struct loaded_probe *lp)
 	return probe_link_add(lp, bpf_program__attach_iter(lp->prog, lp->pid ? &o : NULL), NULL);
 }
 
-/* Runs the iterator to its end: every read() runs the program over more
- * objects; it writes nothing to the iterator's own output, so each read
- * returns 0 once the kernel has no more objects. */
+/* Objects per read() of the iterator: the program writes a byte to the
+ * iterator's seq file per object (attach_point.seq_tick), so a read() of
+ * this many bytes runs it over this many objects, and the events they
+ * produced are shown before the next: a walk printing more than the ring
+ * buffer holds loses nothing, unless 256 objects alone fill it. */
+#define ITER_BATCH 256
+
+/* Runs the iterator to its end, showing the events between reads. */
 static int iter_run(struct loaded_probe *lp)
 {
 	if (!lp->nlinks)
@@ -134,10 +140,11 @@ static int iter_run(struct loaded_probe *lp)
 		fprintf(stderr, "sonde: cannot start iterator %s: %s\n", lp->ap->name, strerror(err));
 		return -err;
 	}
-	char buf[4096];
+	char buf[ITER_BATCH];
 	ssize_t n;
 	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EAGAIN))
-		;
+		if (lp->drain)
+			lp->drain(lp->drain_ctx);
 	/* interrupted (^C): the run ends all the same */
 	int err = n < 0 && errno != EINTR ? -errno : 1;
 	if (err < 0)

@@ -69,6 +69,10 @@ struct attach_point {
 	 * is 0 (an iterator's last call, past its last object). */
 	bool skip_null;
 	uint32_t skip_null_offset;
+	/* An iterator's program writes a byte to its seq file per object, so
+	 * that a read() of the iterator ends after as many objects as it
+	 * asks bytes (runtime/probes/iter.c). */
+	bool seq_tick;
 };
 
 struct attach_list {
@@ -106,6 +110,10 @@ struct loaded_probe {
 	/* every attach point of the program (a multi link attaches them all) */
 	struct attach_point *const *aps;
 	int naps;
+	/* For run: shows the events the probe has produced so far (consumes
+	 * the ring buffer); set by the runtime. */
+	void (*drain)(void *ctx);
+	void *drain_ctx;
 };
 
 struct probe_provider {

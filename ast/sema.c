@@ -14,6 +14,7 @@
 #include "ast/sema.h"
 #include "ast/sema_internal.h"
 #include "stdlib/stdlib.h"
+#include "stdlib/entries.h"
 
 struct arena *sema_arena(struct sema *s) { return s->a; }
 bool sema_final(struct sema *s) { return s->final; }
@@ -199,6 +200,30 @@ static struct args_use probe_uses_args(struct ast_node *probe)
 	return u;
 }
 
+/* The hidden program an attach point asks for (watchpoint:FUNC+argN): a
+ * program of its own, which sends an event the stdlib's sl_probe_setup
+ * hands to the provider in the runtime. */
+static void add_setup_prog(struct sema *s, struct ast_node *probe, struct attach_point *ap)
+{
+	struct probe_setup ps;
+	if (!ap->provider->setup || !ap->provider->setup(ap, &ps))
+		return;
+	struct sema_event *ev = arena_alloc(s->a, sizeof(*ev));
+	ev->id = s->sp->nevents;
+	ev->fn = &sl_probe_setup;
+	PUSH(s->sp->events, s->sp->nevents, ev);
+	s->sp->needs_ringbuf = true;
+	struct sema_prog *prog = arena_alloc(s->a, sizeof(*prog));
+	prog->probe = probe;
+	prog->provider = ap->provider;
+	prog->index = s->sp->nprogs;
+	prog->section = ps.section;
+	prog->setup = ps;
+	prog->setup_event = ev;
+	PUSH(prog->aps, prog->naps, ap);
+	PUSH(s->sp->progs, s->sp->nprogs, prog);
+}
+
 /* bpftrace's default for max_probes.  sonde counts programs, not attach
  * points: a wildcard that shares one program (kprobe:vfs_*) counts once. */
 #define SEMA_MAX_PROGRAMS 512
@@ -210,7 +235,7 @@ static void sema_expand_probe(struct sema *s, struct ast_node *probe)
 	struct probe_env env = {.arena = s->a, .diags = s->d,
 				.positional = s->opts->positional,
 				.npositional = s->opts->npositional, .pid = (int)s->opts->target.filter_pid,
-				.cpid = (int)s->opts->target.cpid};
+				.cpid = (int)s->opts->target.cpid, .cmd = s->opts->target.cmd};
 	/* config missing_probes: an attach point that matches nothing is a
 	 * warning (or nothing) rather than an error */
 	bool lenient = s->missing_probes && strcmp(s->missing_probes, "error");
@@ -271,6 +296,8 @@ static void sema_expand_probe(struct sema *s, struct ast_node *probe)
 		}
 		PUSH(prog->aps, prog->naps, ap);
 	}
+	for (int i = 0; i < aps.len; i++)
+		add_setup_prog(s, probe, aps.items[i]);
 }
 
 /* An iterator runs once and ends the run: it is the probe's only attach
@@ -338,6 +365,8 @@ void sema_annotate_prog(struct sema_program *sp, struct sema_prog *p)
 	struct sema_opts opts = {.positional = sp->positional, .npositional = sp->npositional,
 				 .unsafe = true};
 	struct sema s = {.a = sp->arena, .sp = sp, .opts = &opts, .prog = p};
+	if (p->setup_event)
+		return; /* no body of the script's */
 	/* Types have converged: this pass reports nothing and changes no map,
 	 * it only points the nodes at p's context (args fields, variables). */
 	if (p->probe->pred)

@@ -70,12 +70,17 @@ struct sema_prog {
 	int index;
 	const char *section;
 	const char *fn_name;	/* set by codegen */
+	/* set: not the probe's body but the hidden program of aps[0]
+	 * (provider->setup), sending this event with the value it reports */
+	struct sema_event *setup_event;
+	struct probe_setup setup;
 };
 
 /* The process a run is about (-p, -c). */
 struct sema_target {
 	int64_t filter_pid;	/* -p: probes see only this process (0: all) */
 	int64_t cpid;		/* -c: the command's pid, the cpid builtin (0: none) */
+	const char *cmd;	/* -c: the command line */
 	bool pidns;		/* sonde runs in a pid namespace other than the first: */
 	uint64_t pidns_dev, pidns_ino;	/* compare pids as seen from it */
 };

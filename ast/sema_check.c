@@ -924,6 +924,8 @@ void sema_check_probes(struct sema *s)
 		s->sp->maps[i]->keyed_used = s->sp->maps[i]->unkeyed_used = false;
 	for (int i = 0; i < s->sp->nprogs; i++) {
 		struct sema_prog *p = s->sp->progs[i];
+		if (p->setup_event)
+			continue; /* a hidden program, no body of the script's */
 		/* Each program checks its probe's body in its own context; a
 		 * probe compiled into several programs is checked once per
 		 * context, and its variables start afresh each time. */

@@ -176,6 +176,10 @@ void cg_stmt(struct codegen *cg, struct ast_node *n)
 void cg_program(struct codegen *cg, struct sema_prog *p)
 {
 	struct ast_node *probe = p->probe;
+	if (p->setup_event) {
+		cg_setup_program(cg, p);
+		return;
+	}
 	if (probe->pred) {
 		cg_set_loc(cg, probe->pred->loc);
 		cg_if(cg, truth(cg, probe->pred));

@@ -201,6 +201,8 @@ void cg_for_map(struct codegen *cg, struct ast_node *n);
 LLVMValueRef cg_subprog(struct codegen *cg, const char *name, unsigned line);
 /* Leaves the probe (exit()): from a loop's callback, through its caller. */
 void cg_exit_probe(struct codegen *cg);
+/* The body of a hidden program (sema_prog.setup_event), codegen/cg_setup.c. */
+void cg_setup_program(struct codegen *cg, struct sema_prog *p);
 
 /* A DIFile named name whose source is text[0..len), so that nothing reads
  * the script again by name (codegen/di_source.c); NULL if it fails. */

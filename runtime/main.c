@@ -212,6 +212,7 @@ static int compile_and_run(struct cli *c, const char *name, char *text, size_t l
 			       .unsafe = c->unsafe};
 	so.target.filter_pid = c->pid_arg;
 	so.target.cpid = c->target.child ? c->target.pid : 0;
+	so.target.cmd = c->target.child ? c->cmd : NULL;
 	so.target.pidns = target_pid_namespace(&so.target.pidns_dev, &so.target.pidns_ino);
 	struct sema_program *sp = sema_run(&a, &d, prog, &so);
 	if (!sp)

@@ -205,6 +205,19 @@ void output_lost(struct output *o, uint64_t n)
 	fflush(f);
 }
 
+void output_message(struct output *o, const char *type, const char *text)
+{
+	FILE *f = sink_of(o);
+	if (o->format == OUTPUT_JSON) {
+		fprintf(f, "{\"type\": \"%s\", \"data\": ", type);
+		json_write_string(f, text, strlen(text));
+		fputs("}\n", f);
+	} else {
+		fprintf(f, "%s\n", text);
+	}
+	fflush(f);
+}
+
 void output_maps_begin(struct output *o)
 {
 	if (o->format == OUTPUT_TEXT)

@@ -73,6 +73,9 @@ void output_close(struct output *o);
 void output_attached(struct output *o, int nprobes);
 /* "Lost N events" / {"type": "lost_events", "data": {"events": N}} */
 void output_lost(struct output *o, uint64_t n);
+/* One of the runtime's messages of bpftrace's kind type ("lost_events"):
+ * the text as a line, or {"type": TYPE, "data": "TEXT"}. */
+void output_message(struct output *o, const char *type, const char *text);
 /* Before the maps printed at exit: bpftrace's "\n\n" in text, nothing in
  * JSON (0.17 writes the two blank lines there too, which breaks line-by-line
  * JSON readers). */

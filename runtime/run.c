@@ -174,6 +174,7 @@ static int attach_all(struct runtime *rt)
 			lp->prog = prog;
 			lp->aps = p->aps;
 			lp->naps = p->naps;
+			lp->setup = p->setup_event != NULL;
 			int err = probe_attach(lp);
 			if (err)
 				return err;

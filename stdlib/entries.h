@@ -21,6 +21,9 @@ extern const struct stdlib_fn sl_cgroup_path, sl_debugf, sl_percpu_kaddr, sl_soc
 extern const struct stdlib_fn sl_has_key, sl_len, sl_time, sl_strftime;
 extern const struct stdlib_fn sl_ksym, sl_usym, sl_kaddr, sl_uaddr, sl_kstack, sl_ustack,
 	sl_kstack_fn, sl_ustack_fn;
+/* watchpoints: unwatch(), and the events of watchpoint:FUNC+argN's hidden
+ * program (not in the table) */
+extern const struct stdlib_fn sl_unwatch, sl_probe_setup;
 extern const struct stdlib_fn sl_count, sl_sum, sl_min, sl_max, sl_avg, sl_stats, sl_hist,
 	sl_lhist, sl_tseries;
 

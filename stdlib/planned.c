@@ -9,7 +9,7 @@ static const char *const planned_vars[] = {
 };
 
 static const char *const planned_funcs[] = {
-	"unwatch", "skboutput", "fail",
+	"skboutput", "fail",
 	"print_stack",
 };
 

@@ -18,6 +18,8 @@ const struct stdlib_fn *const stdlib_table[] = {
 	&sl_cgroup_path, &sl_debugf, &sl_percpu_kaddr, &sl_socket_cookie,
 	/* text printed by the runtime; unsafe */
 	&sl_join, &sl_cat, &sl_system, &sl_signal, &sl_override,
+	/* watchpoints */
+	&sl_unwatch,
 	/* network addresses */
 	&sl_ntop, &sl_pton, &sl_macaddr,
 	/* maps and time */

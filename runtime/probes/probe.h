@@ -92,6 +92,8 @@ struct probe_env {
 	int pid;
 	/* -c: the command's process (0: none) */
 	int cpid;
+	/* -c: the command line, whose first word is the program it runs */
+	const char *cmd;
 };
 
 /* -l: receives each matching attach point name. */
@@ -114,6 +116,18 @@ struct loaded_probe {
 	 * the ring buffer); set by the runtime. */
 	void (*drain)(void *ctx);
 	void *drain_ctx;
+	/* the hidden program of ap (provider->setup), not the probe's own */
+	bool setup;
+	void *priv;		/* the provider's own state, freed by its detach */
+};
+
+/* A program sonde writes itself for an attach point, beside the probe's
+ * own: watchpoint:FUNC+argN's uprobe on FUNC, which reports argument N
+ * (the address to watch) to the runtime before FUNC runs. */
+struct probe_setup {
+	const char *section;	/* libbpf section of the hidden program */
+	uint32_t value_offset;	/* the u64 reported: at ctx + value_offset */
+	bool stop;		/* SIGSTOP the process first (the runtime resumes it) */
 };
 
 struct probe_provider {
@@ -174,6 +188,16 @@ struct probe_provider {
 	 * NULL: the type lists nothing (interval, profile). */
 	void (*list)(const struct probe_provider *p, char **parts, int nparts,
 		     probe_list_emit_fn emit, void *ctx);
+	/* Optional: whether the attach point needs a hidden program (fills
+	 * *out); code generation writes it, the runtime attaches it through
+	 * attach with lp->setup set. */
+	bool (*setup)(const struct attach_point *ap, struct probe_setup *out);
+	/* The hidden program reported value: lp is the probe's own loaded
+	 * probe.  Returns 0 or -errno (-ENOSPC: no debug register free), with
+	 * nothing printed. */
+	int (*setup_report)(struct loaded_probe *lp, uint64_t value);
+	/* unwatch(addr): stop watching addr, if this probe watches it. */
+	void (*unwatch)(struct loaded_probe *lp, uint64_t addr);
 };
 
 /* The table of providers. */

@@ -336,6 +336,7 @@ int runtime_run(struct sema_program *sp, const void *elf, size_t len,
 		target_release(opts->target); /* -c: the command starts now */
 	while (!rt.exiting && !got_signal) {
 		int err = ring_buffer__poll(rt.rb, 100);
+		runtime_resume(&rt);
 		/* -p and -c: the run ends with the process, with its status */
 		if (opts->target && target_gone(opts->target))
 			runtime_request_exit(&rt, opts->target->child ? opts->target->status : 0);

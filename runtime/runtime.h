@@ -49,6 +49,7 @@ struct runtime {
 	int exit_code;
 	uint64_t lost_reported;
 	struct report *report;	/* interval, live view, metrics, lost events */
+	int resume_pid;		/* stopped by a hidden program: resume it (runtime/resume.c) */
 };
 
 /* The whole run: load, attach, BEGIN, poll until exit() or a signal, END,
@@ -62,6 +63,11 @@ void runtime_request_exit(struct runtime *rt, int code);
 void runtime_print_map(struct runtime *rt, const struct sema_map *m, uint32_t top, uint64_t div);
 void runtime_clear_map(struct runtime *rt, const struct sema_map *m, bool zero);
 void runtime_print_all_maps(struct runtime *rt);
+/* A hidden program stopped process pid (watchpoint:FUNC+argN): resume it
+ * after this batch of events, once it is stopped and the events of the same
+ * stop are handled (runtime_resume, called after each batch). */
+void runtime_resume_later(struct runtime *rt, int pid);
+void runtime_resume(struct runtime *rt);
 /* Events the BPF side could not put into the full ring buffer, so far. */
 uint64_t runtime_lost_total(struct runtime *rt);
 

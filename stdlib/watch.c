@@ -28,6 +28,9 @@ static void setup_print(struct runtime *rt, const struct sema_event *ev, const u
 		if (lp->setup || (uint64_t)lp->ap->index != index || !lp->ap->provider->setup_report)
 			continue;
 		int err = lp->ap->provider->setup_report(lp, value);
+		struct probe_setup ps;
+		if (lp->ap->provider->setup(lp->ap, &ps) && ps.stop && probe_target_pid(lp) > 0)
+			runtime_resume_later(rt, probe_target_pid(lp));
 		/* bpftrace says so in its output and goes on */
 		if (err == -ENOSPC)
 			output_message(&rt->out, "lost_events", "Failed to attach watchpoint probe. "

@@ -399,12 +399,13 @@ static bool wp_watching(const struct wp_watches *ws, uint64_t addr)
 	return false;
 }
 
-/* FUNC was called with addr: watch it (once), then let the process go on. */
+/* FUNC was called with addr: watch it (once); the runtime then resumes the
+ * process the synchronous form stopped. */
 static int wp_setup_report(struct loaded_probe *lp, uint64_t addr)
 {
 	const struct wp_spec *w = wp_of(lp->ap);
 	struct wp_watches *ws = lp->priv;
-	int pid = probe_target_pid(lp), err = 0;
+	int err = 0;
 	if (ws && !wp_watching(ws, addr)) {
 		uint64_t *addrs = realloc(ws->addrs, sizeof(*addrs) * ((size_t)ws->len + 1));
 		if (!addrs)
@@ -413,13 +414,11 @@ static int wp_setup_report(struct loaded_probe *lp, uint64_t addr)
 			ws->addrs = addrs;
 		int first = lp->nlinks;
 		if (!err)
-			err = wp_open(lp, w, addr, pid, true);
+			err = wp_open(lp, w, addr, probe_target_pid(lp), true);
 		/* a process being watched has one link per address */
 		if (!err && lp->nlinks == first + 1)
 			ws->addrs[ws->len++] = addr;
 	}
-	if (!w->async && pid > 0)
-		kill(pid, SIGCONT);
 	return err;
 }
 

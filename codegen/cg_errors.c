@@ -57,21 +57,30 @@ static int site_id(struct codegen *cg, const struct error_site *s)
 	return cg->nsites++;
 }
 
+/* long sonde_count_failure(long site, long rc): the site's slot counts
+ * one more failure and keeps rc.  Shared: failures are rare, and the body
+ * compiled once instead of at every site shortens the compile. */
+static void build_count_failure(struct codegen *cg, LLVMValueRef fn)
+{
+	LLVMValueRef key = cg_alloca(cg, cg->i32, "site");
+	LLVMBuildStore(cg->b, LLVMBuildTrunc(cg->b, LLVMGetParam(fn, 0), cg->i32, ""), key);
+	LLVMValueRef slot = cg_map_lookup(cg, cg->errors_map, key);
+	cg_if_nonnull(cg, slot);
+	LLVMValueRef n = LLVMBuildLoad2(cg->b, cg->i64, slot, "failed");
+	LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, n, cg_const(cg, 1), ""), slot);
+	LLVMBuildStore(cg->b, LLVMGetParam(fn, 1), cg_gep(cg, slot, 8));
+	cg_end_if(cg);
+	LLVMBuildRet(cg->b, cg_const(cg, 0));
+}
+
 static void count_failure(struct codegen *cg, int id, LLVMValueRef rc)
 {
 	if (!cg->errors_map)
 		cg->errors_map = btf_map_pending(cg, SONDE_MAP_ERRORS);
-	if (cg->errors_key_fn != cg->fn) {
-		cg->errors_key = cg_alloca(cg, cg->i32, "error_site");
-		cg->errors_key_fn = cg->fn;
-	}
-	LLVMBuildStore(cg->b, LLVMConstInt(cg->i32, (unsigned)id, 0), cg->errors_key);
-	LLVMValueRef slot = cg_map_lookup(cg, cg->errors_map, cg->errors_key);
-	cg_if_nonnull(cg, slot);
-	LLVMValueRef n = LLVMBuildLoad2(cg->b, cg->i64, slot, "failed");
-	LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, n, cg_const(cg, 1), ""), slot);
-	LLVMBuildStore(cg->b, rc, cg_gep(cg, slot, 8));
-	cg_end_if(cg);
+	static const char *const pnames[] = {"site", "rc"};
+	LLVMValueRef fn = cg_shared_fn(cg, "sonde_count_failure", 2, pnames, build_count_failure);
+	LLVMValueRef args[] = {cg_const(cg, (uint64_t)id), rc};
+	cg_call_shared(cg, fn, args, 2);
 }
 
 void cg_errors_check(struct codegen *cg, int helper, LLVMValueRef rc, LLVMValueRef map)

@@ -13,30 +13,6 @@
 /* Slots of the struct passed to the callback, before the variables. */
 enum { SLOT_CTX, SLOT_PROBE, SLOT_STOP, SLOT_VARS };
 
-LLVMValueRef cg_subprog(struct codegen *cg, const char *name, unsigned line)
-{
-	LLVMTypeRef params[] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr};
-	LLVMValueRef fn = LLVMAddFunction(cg->mod, name, LLVMFunctionType(cg->i64, params, 4, 0));
-	LLVMSetLinkage(fn, LLVMInternalLinkage);
-	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-				LLVMCreateEnumAttribute(cg->ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0));
-	/* the kernel wants BTF for every subprogram, with named parameters */
-	LLVMMetadataRef long_t = LLVMDIBuilderCreateBasicType(cg->di, "long", 4, 64, 5, LLVMDIFlagZero);
-	LLVMMetadataRef void_p = LLVMDIBuilderCreatePointerType(cg->di, NULL, 64, 64, 0, "", 0);
-	LLVMMetadataRef types[] = {long_t, void_p, void_p, void_p, void_p};
-	LLVMMetadataRef sub = LLVMDIBuilderCreateSubroutineType(cg->di, cg->di_file, types, 5,
-								LLVMDIFlagZero);
-	LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(cg->di, cg->di_file, name, strlen(name), name,
-							 strlen(name), cg->di_file, line, sub, 1, 1,
-							 line, LLVMDIFlagPrototyped, 1);
-	LLVMSetSubprogram(fn, sp);
-	static const char *const pnames[] = {"map", "key", "value", "ctx"};
-	for (unsigned i = 0; i < 4; i++)
-		LLVMDIBuilderCreateParameterVariable(cg->di, sp, pnames[i], strlen(pnames[i]), i + 1,
-						     cg->di_file, line, void_p, 1, LLVMDIFlagZero);
-	return fn;
-}
-
 void cg_exit_probe(struct codegen *cg)
 {
 	if (!cg->cb_stop) {

@@ -317,6 +317,21 @@ void cg_return(struct codegen *cg)
 
 /* ---------------------------------------------------------- events */
 
+/* long sonde_count_lost(void): one more event lost to a full ring buffer,
+ * shared by every event site (it runs only when the buffer is full). */
+static void build_count_lost(struct codegen *cg, LLVMValueRef fn)
+{
+	(void)fn;
+	LLVMValueRef key = cg_alloca(cg, cg->i32, "zero");
+	LLVMBuildStore(cg->b, LLVMConstInt(cg->i32, 0, 0), key);
+	LLVMValueRef slot = cg_map_lookup(cg, cg->lost_map, key);
+	cg_if_nonnull(cg, slot);
+	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, slot, "lost");
+	LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, v, cg_const(cg, 1), ""), slot);
+	cg_end_if(cg);
+	LLVMBuildRet(cg->b, cg_const(cg, 0));
+}
+
 LLVMValueRef cg_event_reserve(struct codegen *cg, const struct sema_event *ev, uint32_t size)
 {
 	size = (size + 7) / 8 * 8;
@@ -333,13 +348,7 @@ void cg_event_submit(struct codegen *cg, LLVMValueRef rec)
 	cg_helper(cg, BPF_FUNC_ringbuf_submit, cg->voidt, sargs, 2);
 	cg_else(cg);
 	/* The ring buffer is full: count the loss, the runtime reports it. */
-	LLVMValueRef key = cg_alloca(cg, cg->i32, "zero");
-	LLVMBuildStore(cg->b, LLVMConstInt(cg->i32, 0, 0), key);
-	LLVMValueRef slot = cg_map_lookup(cg, cg->lost_map, key);
-	cg_if_nonnull(cg, slot);
-	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, slot, "lost");
-	LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, v, cg_const(cg, 1), ""), slot);
-	cg_end_if(cg);
+	cg_call_shared(cg, cg_shared_fn(cg, "sonde_count_lost", 0, NULL, build_count_lost), NULL, 0);
 	cg_end_if(cg);
 }
 

@@ -66,7 +66,6 @@ struct codegen {
 	/* runtime faults counted per site (codegen/cg_errors.c) */
 	struct src_loc loc;		/* of the statement being emitted */
 	LLVMValueRef errors_map;	/* its shape is given by cg_errors_finish */
-	LLVMValueRef errors_key, errors_key_fn;	/* one key slot per program */
 	struct error_site *sites;
 	int nsites, sites_cap;
 	/* large buffers in a per-CPU scratch map, not on the stack (cg_buffer) */
@@ -197,8 +196,19 @@ const char *cg_helper_name(int helper);
 /* for ($kv : @m) (codegen/cg_foreach.c). */
 void cg_for_map(struct codegen *cg, struct ast_node *n);
 /* A BPF subprogram long name(void *map, void *key, void *value, void *ctx)
- * with the debug info the kernel wants, for bpf_for_each_map_elem. */
+ * with the debug info the kernel wants, for bpf_for_each_map_elem
+ * (codegen/cg_subprog.c). */
 LLVMValueRef cg_subprog(struct codegen *cg, const char *name, unsigned line);
+/* A function the programs of the module share (codegen/cg_subprog.c):
+ * long name(long p0, ...) (at most 4 parameters), noinline, its body made
+ * by build(cg, fn) with the cg_* helpers the first time it is asked for,
+ * compiled once instead of once per program.  For code whose call costs
+ * little beside its own run time, or that runs only on failures. */
+LLVMValueRef cg_shared_fn(struct codegen *cg, const char *name, unsigned nparams,
+			  const char *const *pnames, void (*build)(struct codegen *, LLVMValueRef));
+LLVMValueRef cg_call_shared(struct codegen *cg, LLVMValueRef fn, LLVMValueRef *args, unsigned n);
+/* llvm.ctlz(x) of a 64-bit x (64 for 0), through one subprogram per module. */
+LLVMValueRef cg_clz64(struct codegen *cg, LLVMValueRef x);
 /* Leaves the probe (exit()): from a loop's callback, through its caller. */
 void cg_exit_probe(struct codegen *cg);
 /* The body of a hidden program (sema_prog.setup_event), codegen/cg_setup.c. */

@@ -111,6 +111,18 @@ emit_part(struct codegen *cg, struct part_fn *fns, int n, int part, int fd,
 	for (int i = 0; i < n; i++)
 		if (fns[i].part != part)
 			LLVMDeleteFunction(fns[i].fn);
+	/* and the subprograms only they called (a loop's callback) */
+	for (bool again = true; again;) {
+		again = false;
+		for (LLVMValueRef f = LLVMGetFirstFunction(cg->mod), next; f; f = next) {
+			next = LLVMGetNextFunction(f);
+			if (!LLVMIsDeclaration(f) && !is_program(f) &&
+			    LLVMGetLinkage(f) == LLVMInternalLinkage && !LLVMGetFirstUse(f)) {
+				LLVMDeleteFunction(f);
+				again = true;
+			}
+		}
+	}
 	void *elf = NULL;
 	size_t len = 0;
 	int rc = emit(cg, emit_arg, &elf, &len);

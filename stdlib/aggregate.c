@@ -230,7 +230,8 @@ static LLVMValueRef avg_emit(struct codegen *cg, struct ast_node *n, struct ast_
 }
 
 /* log2 bucket: 0 for negative, 1 for zero, else 2 + floor(log2(x)),
- * without branches: ctlz expands to straight-line bit operations in BPF. */
+ * without branches: ctlz is straight-line bit operations in BPF, in one
+ * subprogram every program calls. */
 static LLVMValueRef hist_bucket(struct codegen *cg, LLVMValueRef x, bool is_signed);
 
 /* hist(x, bits): below 2n (n = 2^bits) one bucket per value, x + 1; above,
@@ -240,13 +241,8 @@ static LLVMValueRef hist_bits_bucket(struct codegen *cg, LLVMValueRef x, bool is
 				     uint32_t bits)
 {
 	uint64_t n = 1ull << bits;
-	LLVMTypeRef ft = LLVMFunctionType(cg->i64, (LLVMTypeRef[]){cg->i64, cg->i1}, 2, 0);
-	unsigned id = LLVMLookupIntrinsicID("llvm.ctlz", 9);
-	LLVMValueRef ctlz = LLVMGetIntrinsicDeclaration(cg->mod, id, (LLVMTypeRef[]){cg->i64}, 1);
-	/* x | 1 keeps ctlz defined; small values take the other branch */
-	LLVMValueRef lz = LLVMBuildCall2(cg->b, ft, ctlz,
-					 (LLVMValueRef[]){LLVMBuildOr(cg->b, x, cg_const(cg, 1), ""),
-							  LLVMConstInt(cg->i1, 0, 0)}, 2, "lz");
+	/* x | 1: small values take the other branch */
+	LLVMValueRef lz = cg_clz64(cg, LLVMBuildOr(cg->b, x, cg_const(cg, 1), ""));
 	LLVMValueRef p = LLVMBuildSub(cg->b, cg_const(cg, 63), lz, "p");
 	LLVMValueRef e = LLVMBuildSub(cg->b, LLVMBuildAdd(cg->b, p, cg_const(cg, 1), ""),
 				      cg_const(cg, bits), "e");
@@ -268,11 +264,7 @@ static LLVMValueRef hist_bits_bucket(struct codegen *cg, LLVMValueRef x, bool is
 
 static LLVMValueRef hist_bucket(struct codegen *cg, LLVMValueRef x, bool is_signed)
 {
-	LLVMTypeRef ft = LLVMFunctionType(cg->i64, (LLVMTypeRef[]){cg->i64, cg->i1}, 2, 0);
-	unsigned id = LLVMLookupIntrinsicID("llvm.ctlz", 9);
-	LLVMValueRef ctlz = LLVMGetIntrinsicDeclaration(cg->mod, id, (LLVMTypeRef[]){cg->i64}, 1);
-	LLVMValueRef lz = LLVMBuildCall2(cg->b, ft, ctlz, (LLVMValueRef[]){x, LLVMConstInt(cg->i1, 0, 0)},
-					 2, "lz");
+	LLVMValueRef lz = cg_clz64(cg, x);
 	LLVMValueRef b = LLVMBuildSub(cg->b, cg_const(cg, 65), lz, "log2");
 	LLVMValueRef zero = LLVMBuildICmp(cg->b, LLVMIntEQ, x, cg_const(cg, 0), "zero");
 	b = LLVMBuildSelect(cg->b, zero, cg_const(cg, 1), b, "b");

@@ -92,8 +92,8 @@ void cg_errors_check(struct codegen *cg, int helper, LLVMValueRef rc, LLVMValueR
 		rc = LLVMBuildSExt(cg->b, rc, cg->i64, "");
 	LLVMValueRef failed;
 	if (helper == BPF_FUNC_map_update_elem) {
-		/* -EEXIST is an expected outcome of BPF_NOEXIST (an aggregation's
-		 * first value racing another CPU); a full map is not */
+		/* only a full map is a fault: -EEXIST and -ENOENT answer
+		 * BPF_NOEXIST and BPF_EXIST, which sonde's updates do not use */
 		s.kind = ERROR_MAP_FULL;
 		s.map = map_name(cg, map);
 		failed = LLVMBuildICmp(cg->b, LLVMIntEQ, rc, cg_const(cg, (uint64_t)-E2BIG), "full");

@@ -135,17 +135,15 @@ void agg_update(struct codegen *cg, struct ast_node *target, LLVMValueRef bucket
 	cg_if_nonnull(cg, slot);
 	fn(cg, slot, x, m->value);
 	cg_else(cg);
+	/* A new key: this CPU's value is fn applied to zero.  The map is
+	 * per-CPU, so BPF_ANY is right even when another CPU inserts the key
+	 * between the lookup and this update: an update from a program writes
+	 * only this CPU's slot (the kernel's pcpu_copy_value), which was zero,
+	 * and leaves the other CPUs' values alone.  No re-lookup is needed. */
 	LLVMValueRef init = init_begin(cg, l->value_size);
 	fn(cg, init, x, m->value);
-	LLVMValueRef rc = cg_map_update(cg, map, key, init, BPF_NOEXIST);
+	cg_map_update(cg, map, key, init, BPF_ANY);
 	init_end(cg, init, l->value_size);
-	/* Another CPU inserted the key first: apply to its entry. */
-	cg_if(cg, LLVMBuildICmp(cg->b, LLVMIntNE, rc, cg_const(cg, 0), "raced"));
-	LLVMValueRef again = cg_map_lookup(cg, map, key);
-	cg_if_nonnull(cg, again);
-	fn(cg, again, x, m->value);
-	cg_end_if(cg);
-	cg_end_if(cg);
 	cg_end_if(cg);
 }
 

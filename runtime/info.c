@@ -3,16 +3,11 @@
  * type runs through sonde's own pipeline: a one-line program parsed,
  * checked, compiled, loaded and attached, then detached. */
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-
-#include <linux/hw_breakpoint.h>
-#include <linux/perf_event.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -23,6 +18,7 @@
 #include "ast/sema.h"
 #include "codegen/codegen.h"
 #include "parser/parse.h"
+#include "runtime/hwbp.h"
 #include "runtime/info.h"
 #include "runtime/verifier_log.h"
 
@@ -230,27 +226,16 @@ out:
 	return ok;
 }
 
-/* Watchpoints need a debug register: a write breakpoint on a variable of
- * sonde itself says whether the kernel (and a hypervisor) offers them. */
+/* Watchpoints need a debug register that fires: a write breakpoint on a
+ * variable of sonde itself says whether the kernel (and a hypervisor)
+ * offers them, with the check an attach makes (runtime/hwbp.c). */
 static bool breakpoint_works(char *why, size_t wlen)
 {
-	static volatile uint64_t watched;
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_BREAKPOINT,
-		.size = sizeof(attr),
-		.bp_type = HW_BREAKPOINT_W,
-		.bp_addr = (uint64_t)(uintptr_t)&watched,
-		.bp_len = HW_BREAKPOINT_LEN_8,
-		.sample_period = 1,
-		.disabled = 1,
-	};
-	int fd = (int)syscall(__NR_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
-	if (fd < 0) {
-		snprintf(why, wlen, "a hardware breakpoint cannot be opened: %s", strerror(errno));
-		return false;
-	}
-	close(fd);
-	return true;
+	const char *reason;
+	if (hwbp_fires(&reason) > 0)
+		return true;
+	snprintf(why, wlen, "%s", reason);
+	return false;
 }
 
 static void probe_types(FILE *f)
@@ -287,7 +272,7 @@ static void probe_types(FILE *f)
 		}
 		if (!strcmp(checks[i].type, "watchpoint")) {
 			if (breakpoint_works(why, sizeof(why)))
-				fprintf(f, "  %s: yes (a hardware breakpoint opened; the program "
+				fprintf(f, "  %s: yes (a hardware breakpoint fired; the program "
 					   "needs -p or -c)\n", checks[i].type);
 			else
 				fprintf(f, "  %s: no: %s\n", checks[i].type, why);

@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "runtime/hwbp.h"
 #include "runtime/probes/probe.h"
 #include "runtime/probes/pt_regs.h"
 #include "runtime/probes/uprobe.h"
@@ -354,6 +355,20 @@ static int wp_try(const struct perf_event_attr *tmpl, int pid)
 	return 0;
 }
 
+/* Some virtual machines open breakpoints that never fire: a run on one
+ * would count nothing and say nothing, so it fails before it starts (and
+ * the function form, whose breakpoints open only once FUNC is called, fails
+ * here too where none can be opened at all). */
+static int wp_check_fires(const struct loaded_probe *lp)
+{
+	const char *why;
+	int r = hwbp_fires(&why);
+	if (r > 0)
+		return 0;
+	fprintf(stderr, "sonde: cannot attach %s: %s\n", lp->ap->name, why);
+	return r < 0 ? r : -EOPNOTSUPP;
+}
+
 /* Watches addr for lp's program; on error says why (ENOSPC too unless
  * quiet_nospc) and returns -errno. */
 static int wp_open(struct loaded_probe *lp, const struct wp_spec *w, uint64_t addr, int pid,
@@ -376,6 +391,10 @@ static int wp_open(struct loaded_probe *lp, const struct wp_spec *w, uint64_t ad
 				lp->ap->name, why ? why : strerror(-err));
 		return err;
 	}
+	/* after the refusals: those are about this watch, true on any machine */
+	err = wp_check_fires(lp);
+	if (err)
+		return err;
 	return probe_perf_attach_attr(lp, &attr, pid);
 }
 
@@ -384,6 +403,11 @@ static int wp_attach(struct loaded_probe *lp)
 	const struct wp_spec *w = wp_of(lp->ap);
 	if (w->addr)
 		return wp_open(lp, w, w->addr, probe_target_pid(lp), false);
+	/* the function form's breakpoints open later, while the process runs:
+	 * whether they can fire is known now */
+	int err = wp_check_fires(lp);
+	if (err)
+		return err;
 	if (lp->setup)
 		return uprobe_attach_at(lp, lp->ap->target, w->offset, false, 0);
 	/* the watches come as FUNC is called */

@@ -38,6 +38,15 @@ line (for multi-line PROG and RUN).
                          tracer under test is bpftrace (reference mode)
   NO_BPF                 needs neither root nor BPF (-h, --version, syntax
                          errors): never skipped for lack of them
+  NEEDS feature          runs only where this machine has the feature, and
+  NEEDS !feature         "!feature" only where it has not (repeatable);
+                         otherwise the case is skipped with the reason, and
+                         SONDE_REQUIRE_LIVE=1 does not make that skip a
+                         failure.  The features, each decided once per run
+                         by a checker independent of the tracer under test:
+                           hw_breakpoints  hardware breakpoints fire (PROGS/
+                                           hwbp_fires: some virtual machines
+                                           open them but never fire them)
 
 {{SONDE}}, {{PROGS}} and {{CASEDIR}} are substituted in PROG, RUN, AFTER and
 EXPECT ({{CASEDIR}} is the directory of the case file); in RUN and AFTER the
@@ -51,7 +60,8 @@ reference mode: SONDE_ONLY cases skip, and tracefs is mounted if it is not
 Output: PASS/FAIL/SKIP per case, then "N passed, N failed, N skipped".
 Exit status: 1 if any case failed, 77 if every case was skipped (ctest's
 SKIP_RETURN_CODE), else 0.  With SONDE_REQUIRE_LIVE=1 in the environment a
-skip for lack of root/BPF counts as a failure.
+skip for lack of root/BPF counts as a failure (a skip for SONDE_ONLY or
+NEEDS does not).
 
 Python 3 standard library only.
 """
@@ -77,7 +87,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 KEYS_SINGLE = {"NAME", "PROG", "RUN", "AFTER", "AFTER_DELAY", "EXIT_CODE",
                "TIMEOUT", "TIMEOUT_OK", "SONDE_ONLY", "NO_BPF", "STDOUT_FILE"}
 KEYS_MULTI = {"EXPECT", "EXPECT_REGEX", "EXPECT_NONE", "EXPECT_STDERR_REGEX",
-              "EXPECT_COUNT", "ENV"}
+              "EXPECT_COUNT", "ENV", "NEEDS"}
 FLAG_KEYS = {"TIMEOUT_OK", "NO_BPF"}
 CONTINUABLE = {"PROG", "RUN", "AFTER"}
 
@@ -189,6 +199,11 @@ def parse_case_file(path):
         for env in c.multi["ENV"]:
             if "=" not in env:
                 raise CaseError("%s: %s: ENV needs K=V" % (where, c.name))
+        for need in c.multi["NEEDS"]:
+            if need.lstrip("!") not in FEATURES:
+                raise CaseError("%s: %s: NEEDS %r: not a feature (known: %s)" %
+                                (where, c.name, need,
+                                 ", ".join(sorted(FEATURES))))
     return cases
 
 
@@ -233,6 +248,53 @@ def live_skip_reason():
     if not ok:
         return why
     return None
+
+
+def hw_breakpoints(progs):
+    """Whether hardware breakpoints fire here, as PROGS/hwbp_fires says
+    (its exit status; its one line is the reason)."""
+    checker = os.path.join(progs, "hwbp_fires")
+    try:
+        r = subprocess.run([checker], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=10)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise RuntimeError("cannot decide hw_breakpoints: %s: %s" %
+                           (checker, e))
+    why = r.stdout.decode(errors="replace").strip() or \
+        "%s exited with %d" % (checker, r.returncode)
+    if r.returncode not in (0, 1):
+        raise RuntimeError("cannot decide hw_breakpoints: %s" % why)
+    return r.returncode == 0, why
+
+
+# NEEDS features: name -> function(progs) -> (present, why).
+FEATURES = {"hw_breakpoints": hw_breakpoints}
+
+
+class Features:
+    """Each feature decided once, on first use."""
+
+    def __init__(self, progs):
+        self.progs = progs
+        self.known = {}
+
+    def unmet(self, case):
+        """(False, why) when the case's NEEDS are not met here, (None, why)
+        when a feature cannot be decided (the case fails), else None."""
+        for need in case.multi["NEEDS"]:
+            name = need.lstrip("!")
+            if name not in self.known:
+                try:
+                    self.known[name] = FEATURES[name](self.progs)
+                except RuntimeError as e:
+                    self.known[name] = None, str(e)
+            present, why = self.known[name]
+            if present is None:
+                return None, why
+            if present == need.startswith("!"):
+                return False, "needs %s: %s" % (need, why)
+        return None
 
 
 def ensure_tracefs(log):
@@ -594,6 +656,7 @@ def main():
             build_progs(os.path.join(HERE, "progs"), tmpdir)
             progs = tmpdir
         progs = os.path.abspath(progs) if progs else ""
+        features = Features(progs)
 
         for case in all_cases:
             if "SONDE_ONLY" in case.fields and reference:
@@ -609,6 +672,15 @@ def main():
                 else:
                     print("SKIP %s (%s)" % (case.name, live_skip))
                     n_skip += 1
+                continue
+            unmet = features.unmet(case)
+            if unmet and unmet[0] is None:
+                print("FAIL %s (%s)" % (case.name, unmet[1]))
+                n_fail += 1
+                continue
+            if unmet:
+                print("SKIP %s (%s)" % (case.name, unmet[1]))
+                n_skip += 1
                 continue
             mapping = {"SONDE": sonde, "PROGS": progs,
                        "CASEDIR": os.path.dirname(os.path.abspath(case.path))}

@@ -60,8 +60,9 @@ static int site_id(struct codegen *cg, const struct error_site *s)
 /* long sonde_count_failure(long site, long rc): the site's slot counts
  * one more failure and keeps rc.  Shared: failures are rare, and the body
  * compiled once instead of at every site shortens the compile. */
-static void build_count_failure(struct codegen *cg, LLVMValueRef fn)
+static void build_count_failure(struct codegen *cg, LLVMValueRef fn, const void *arg)
 {
+	(void)arg;
 	LLVMValueRef key = cg_alloca(cg, cg->i32, "site");
 	LLVMBuildStore(cg->b, LLVMBuildTrunc(cg->b, LLVMGetParam(fn, 0), cg->i32, ""), key);
 	LLVMValueRef slot = cg_map_lookup(cg, cg->errors_map, key);
@@ -73,37 +74,53 @@ static void build_count_failure(struct codegen *cg, LLVMValueRef fn)
 	LLVMBuildRet(cg->b, cg_const(cg, 0));
 }
 
-static void count_failure(struct codegen *cg, int id, LLVMValueRef rc)
+static void count_failure(struct codegen *cg, LLVMValueRef id, LLVMValueRef rc)
 {
 	if (!cg->errors_map)
 		cg->errors_map = btf_map_pending(cg, SONDE_MAP_ERRORS);
 	static const char *const pnames[] = {"site", "rc"};
-	LLVMValueRef fn = cg_shared_fn(cg, "sonde_count_failure", 2, pnames, build_count_failure);
-	LLVMValueRef args[] = {cg_const(cg, (uint64_t)id), rc};
+	LLVMValueRef fn = cg_shared_fn(cg, "sonde_count_failure", "lll", pnames, build_count_failure, NULL);
+	LLVMValueRef args[] = {id, rc};
 	cg_call_shared(cg, fn, args, 2);
+}
+
+static struct error_site site_here(struct codegen *cg, int helper, LLVMValueRef map)
+{
+	struct error_site s = {.helper = helper, .loc = cg->loc};
+	if (helper == BPF_FUNC_map_update_elem) {
+		s.kind = ERROR_MAP_FULL;
+		s.map = map_name(cg, map);
+	} else {
+		s.kind = ERROR_HELPER;
+	}
+	return s;
+}
+
+int cg_errors_site(struct codegen *cg, int helper, LLVMValueRef map)
+{
+	struct error_site s = site_here(cg, helper, map);
+	return site_id(cg, &s);
 }
 
 void cg_errors_check(struct codegen *cg, int helper, LLVMValueRef rc, LLVMValueRef map)
 {
 	if (!cg->fn || LLVMGetTypeKind(LLVMTypeOf(rc)) != LLVMIntegerTypeKind)
 		return;
-	struct error_site s = {.helper = helper, .loc = cg->loc};
 	if (LLVMGetIntTypeWidth(LLVMTypeOf(rc)) < 64)
 		rc = LLVMBuildSExt(cg->b, rc, cg->i64, "");
 	LLVMValueRef failed;
 	if (helper == BPF_FUNC_map_update_elem) {
 		/* only a full map is a fault: -EEXIST and -ENOENT answer
 		 * BPF_NOEXIST and BPF_EXIST, which sonde's updates do not use */
-		s.kind = ERROR_MAP_FULL;
-		s.map = map_name(cg, map);
 		failed = LLVMBuildICmp(cg->b, LLVMIntEQ, rc, cg_const(cg, (uint64_t)-E2BIG), "full");
 	} else if (is_probe_read(helper) && cg->sp->check_helpers) {
-		s.kind = ERROR_HELPER;
 		failed = LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), "failed");
 	} else {
 		return;
 	}
-	int id = site_id(cg, &s);
+	/* in shared code the caller's site comes as a parameter */
+	LLVMValueRef id = cg->site_param ? cg->site_param
+					 : cg_const(cg, (uint64_t)cg_errors_site(cg, helper, map));
 	cg_if(cg, failed);
 	count_failure(cg, id, rc);
 	cg_end_if(cg);

@@ -16,16 +16,16 @@ static void add_attr(struct codegen *cg, LLVMValueRef fn, const char *name)
 							0));
 }
 
-/* long name(params...), internal, with the debug info the kernel wants
- * for every subprogram: BTF func info whose parameters are all named. */
-static LLVMValueRef subprog(struct codegen *cg, const char *name, unsigned line, LLVMTypeRef *types,
-			    LLVMMetadataRef *di_types, const char *const *pnames, unsigned n)
+/* ret name(params...), internal, with the debug info the kernel wants for
+ * every subprogram: BTF func info whose parameters are all named. */
+static LLVMValueRef subprog(struct codegen *cg, const char *name, unsigned line, LLVMTypeRef ret,
+			    LLVMMetadataRef di_ret, LLVMTypeRef *types, LLVMMetadataRef *di_types,
+			    const char *const *pnames, unsigned n)
 {
-	LLVMValueRef fn = LLVMAddFunction(cg->mod, name, LLVMFunctionType(cg->i64, types, n, 0));
+	LLVMValueRef fn = LLVMAddFunction(cg->mod, name, LLVMFunctionType(ret, types, n, 0));
 	LLVMSetLinkage(fn, LLVMInternalLinkage);
 	add_attr(cg, fn, "nounwind");
-	LLVMMetadataRef long_t = LLVMDIBuilderCreateBasicType(cg->di, "long", 4, 64, 5, LLVMDIFlagZero);
-	LLVMMetadataRef sig[8] = {long_t};
+	LLVMMetadataRef sig[8] = {di_ret};
 	for (unsigned i = 0; i < n && i < 7; i++)
 		sig[i + 1] = di_types[i];
 	LLVMMetadataRef sub = LLVMDIBuilderCreateSubroutineType(cg->di, cg->di_file, sig, n + 1,
@@ -40,29 +40,40 @@ static LLVMValueRef subprog(struct codegen *cg, const char *name, unsigned line,
 	return fn;
 }
 
+static LLVMMetadataRef di_long(struct codegen *cg)
+{
+	return LLVMDIBuilderCreateBasicType(cg->di, "long", 4, 64, 5, LLVMDIFlagZero);
+}
+
+static LLVMMetadataRef di_void_p(struct codegen *cg)
+{
+	return LLVMDIBuilderCreatePointerType(cg->di, NULL, 64, 64, 0, "", 0);
+}
+
 LLVMValueRef cg_subprog(struct codegen *cg, const char *name, unsigned line)
 {
 	LLVMTypeRef types[] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr};
-	LLVMMetadataRef void_p = LLVMDIBuilderCreatePointerType(cg->di, NULL, 64, 64, 0, "", 0);
+	LLVMMetadataRef void_p = di_void_p(cg);
 	LLVMMetadataRef di_types[] = {void_p, void_p, void_p, void_p};
 	static const char *const pnames[] = {"map", "key", "value", "ctx"};
-	return subprog(cg, name, line, types, di_types, pnames, 4);
+	return subprog(cg, name, line, cg->i64, di_long(cg), types, di_types, pnames, 4);
 }
 
-LLVMValueRef cg_shared_fn(struct codegen *cg, const char *name, unsigned nparams,
-			  const char *const *pnames, void (*build)(struct codegen *, LLVMValueRef))
+LLVMValueRef cg_shared_fn(struct codegen *cg, const char *name, const char *sig,
+			  const char *const *pnames, cg_build_fn build, const void *arg)
 {
 	LLVMValueRef fn = LLVMGetNamedFunction(cg->mod, name);
 	if (fn)
 		return fn;
-	LLVMMetadataRef long_t = LLVMDIBuilderCreateBasicType(cg->di, "long", 4, 64, 5, LLVMDIFlagZero);
 	LLVMTypeRef types[4];
 	LLVMMetadataRef di_types[4];
-	for (unsigned i = 0; i < nparams && i < 4; i++) {
-		types[i] = cg->i64;
-		di_types[i] = long_t;
+	unsigned n = 0;
+	for (const char *c = sig + 1; *c && n < 4; c++, n++) {
+		types[n] = *c == 'p' ? cg->ptr : cg->i64;
+		di_types[n] = *c == 'p' ? di_void_p(cg) : di_long(cg);
 	}
-	fn = subprog(cg, name, 1, types, di_types, pnames, nparams < 4 ? nparams : 4);
+	fn = subprog(cg, name, 1, sig[0] == 'p' ? cg->ptr : cg->i64,
+		     sig[0] == 'p' ? di_void_p(cg) : di_long(cg), types, di_types, pnames, n);
 	/* called, not inlined: inlining would compile the body per program */
 	add_attr(cg, fn, "noinline");
 
@@ -79,7 +90,7 @@ LLVMValueRef cg_shared_fn(struct codegen *cg, const char *name, unsigned nparams
 	cg_set_loc(cg, (struct src_loc){1, 1, 1, 1});
 	LLVMBuildBr(cg->b, body);
 	LLVMPositionBuilderAtEnd(cg->b, body);
-	build(cg, fn);
+	build(cg, fn, arg);
 	cg->fn = fn0;
 	cg->entry = entry0;
 	cg->di_scope = scope0;
@@ -94,8 +105,9 @@ LLVMValueRef cg_call_shared(struct codegen *cg, LLVMValueRef fn, LLVMValueRef *a
 	return LLVMBuildCall2(cg->b, LLVMGlobalGetValueType(fn), fn, args, n, "");
 }
 
-static void build_clz64(struct codegen *cg, LLVMValueRef fn)
+static void build_clz64(struct codegen *cg, LLVMValueRef fn, const void *arg)
 {
+	(void)arg;
 	LLVMTypeRef ft = LLVMFunctionType(cg->i64, (LLVMTypeRef[]){cg->i64, cg->i1}, 2, 0);
 	unsigned id = LLVMLookupIntrinsicID("llvm.ctlz", 9);
 	LLVMValueRef ctlz = LLVMGetIntrinsicDeclaration(cg->mod, id, (LLVMTypeRef[]){cg->i64}, 1);
@@ -111,5 +123,5 @@ static void build_clz64(struct codegen *cg, LLVMValueRef fn)
 LLVMValueRef cg_clz64(struct codegen *cg, LLVMValueRef x)
 {
 	static const char *const pnames[] = {"x"};
-	return cg_call_shared(cg, cg_shared_fn(cg, "sonde_clz64", 1, pnames, build_clz64), &x, 1);
+	return cg_call_shared(cg, cg_shared_fn(cg, "sonde_clz64", "ll", pnames, build_clz64, NULL), &x, 1);
 }

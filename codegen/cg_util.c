@@ -319,9 +319,9 @@ void cg_return(struct codegen *cg)
 
 /* long sonde_count_lost(void): one more event lost to a full ring buffer,
  * shared by every event site (it runs only when the buffer is full). */
-static void build_count_lost(struct codegen *cg, LLVMValueRef fn)
+static void build_count_lost(struct codegen *cg, LLVMValueRef fn, const void *arg)
 {
-	(void)fn;
+	(void)fn, (void)arg;
 	LLVMValueRef key = cg_alloca(cg, cg->i32, "zero");
 	LLVMBuildStore(cg->b, LLVMConstInt(cg->i32, 0, 0), key);
 	LLVMValueRef slot = cg_map_lookup(cg, cg->lost_map, key);
@@ -348,7 +348,7 @@ void cg_event_submit(struct codegen *cg, LLVMValueRef rec)
 	cg_helper(cg, BPF_FUNC_ringbuf_submit, cg->voidt, sargs, 2);
 	cg_else(cg);
 	/* The ring buffer is full: count the loss, the runtime reports it. */
-	cg_call_shared(cg, cg_shared_fn(cg, "sonde_count_lost", 0, NULL, build_count_lost), NULL, 0);
+	cg_call_shared(cg, cg_shared_fn(cg, "sonde_count_lost", "l", NULL, build_count_lost, NULL), NULL, 0);
 	cg_end_if(cg);
 }
 

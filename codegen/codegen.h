@@ -66,6 +66,7 @@ struct codegen {
 	/* runtime faults counted per site (codegen/cg_errors.c) */
 	struct src_loc loc;		/* of the statement being emitted */
 	LLVMValueRef errors_map;	/* its shape is given by cg_errors_finish */
+	LLVMValueRef site_param;	/* set: the site of failures, in shared code */
 	struct error_site *sites;
 	int nsites, sites_cap;
 	/* large buffers in a per-CPU scratch map, not on the stack (cg_buffer) */
@@ -185,6 +186,11 @@ struct error_site {
 /* Called by cg_helper after each helper call: counts its failure when
  * that is reported (rc is the call's value, map its first argument). */
 void cg_errors_check(struct codegen *cg, int helper, LLVMValueRef rc, LLVMValueRef map);
+/* The slot of a failure of helper (on map) at the current statement, for
+ * a call to shared code that makes the helper call on the statement's
+ * behalf: the shared code gets it as a parameter and sets cg->site_param
+ * to it while it emits the call. */
+int cg_errors_site(struct codegen *cg, int helper, LLVMValueRef map);
 /* Defines the counter map with one slot per site and hands the sites to
  * the runtime (sp->error_sites). */
 void cg_errors_finish(struct codegen *cg);
@@ -199,13 +205,16 @@ void cg_for_map(struct codegen *cg, struct ast_node *n);
  * with the debug info the kernel wants, for bpf_for_each_map_elem
  * (codegen/cg_subprog.c). */
 LLVMValueRef cg_subprog(struct codegen *cg, const char *name, unsigned line);
-/* A function the programs of the module share (codegen/cg_subprog.c):
- * long name(long p0, ...) (at most 4 parameters), noinline, its body made
- * by build(cg, fn) with the cg_* helpers the first time it is asked for,
- * compiled once instead of once per program.  For code whose call costs
- * little beside its own run time, or that runs only on failures. */
-LLVMValueRef cg_shared_fn(struct codegen *cg, const char *name, unsigned nparams,
-			  const char *const *pnames, void (*build)(struct codegen *, LLVMValueRef));
+/* A function the programs of the module share (codegen/cg_subprog.c),
+ * noinline, compiled once instead of once per program.  sig is the return
+ * type then up to 4 parameter types, each 'l' (long) or 'p' (pointer):
+ * "pppl" is void *name(void *, void *, long).  The body is made by
+ * build(cg, fn, arg) with the cg_* helpers the first time the name is
+ * asked for.  For code whose call costs little beside its own run time, or
+ * that runs only on failures. */
+typedef void (*cg_build_fn)(struct codegen *cg, LLVMValueRef fn, const void *arg);
+LLVMValueRef cg_shared_fn(struct codegen *cg, const char *name, const char *sig,
+			  const char *const *pnames, cg_build_fn build, const void *arg);
 LLVMValueRef cg_call_shared(struct codegen *cg, LLVMValueRef fn, LLVMValueRef *args, unsigned n);
 /* llvm.ctlz(x) of a 64-bit x (64 for 0), through one subprogram per module. */
 LLVMValueRef cg_clz64(struct codegen *cg, LLVMValueRef x);

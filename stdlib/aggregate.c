@@ -1,6 +1,7 @@
 /* Aggregations: per-CPU state in a map, merged by the runtime when printed.
  * The state layouts are those of agg_value_size() (ast/types.c) and the
  * bucket numbering of runtime/map_print.h. */
+#include <stdio.h>
 #include <string.h>
 
 #include "codegen/codegen.h"
@@ -112,6 +113,42 @@ static void init_end(struct codegen *cg, LLVMValueRef init, uint32_t size)
 	lifetime(cg, "llvm.lifetime.end", init, size);
 }
 
+/* void *sonde_agg_slot_N(void *map, void *key, long site): this CPU's
+ * value of key in a per-CPU hash with N-byte values, inserted as zeros when
+ * the key is new; NULL when the map is full (counted at site, the caller's
+ * statement).  The insert path, compiled once per value size instead of at
+ * every aggregation, is most of an aggregation's code; the cost is a
+ * BPF-to-BPF call per update.  Inserting zeros with BPF_ANY is right when
+ * another CPU inserts the key at the same time: see below. */
+#define SLOT_FN_MAX 64
+
+static void build_slot_fn(struct codegen *cg, LLVMValueRef fn, const void *arg)
+{
+	uint32_t size = *(const uint32_t *)arg;
+	LLVMValueRef map = LLVMGetParam(fn, 0), key = LLVMGetParam(fn, 1);
+	LLVMValueRef slot = cg_map_lookup(cg, map, key);
+	cg_if_nonnull(cg, slot);
+	LLVMBuildRet(cg->b, slot);
+	cg_end_if(cg);
+	LLVMValueRef zeros = cg_alloca(cg, LLVMArrayType2(cg->i8, size), "zeros");
+	LLVMBuildMemSet(cg->b, zeros, LLVMConstInt(cg->i8, 0, 0), cg_const(cg, size), 8);
+	cg->site_param = LLVMGetParam(fn, 2);
+	cg_map_update(cg, map, key, zeros, BPF_ANY);
+	cg->site_param = NULL;
+	LLVMBuildRet(cg->b, cg_map_lookup(cg, map, key));
+}
+
+static LLVMValueRef slot_of(struct codegen *cg, LLVMValueRef map, LLVMValueRef key, uint32_t size)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "sonde_agg_slot_%u", size);
+	static const char *const pnames[] = {"map", "key", "site"};
+	LLVMValueRef fn = cg_shared_fn(cg, name, "pppl", pnames, build_slot_fn, &size);
+	LLVMValueRef args[] = {map, key,
+			       cg_const(cg, (uint64_t)cg_errors_site(cg, BPF_FUNC_map_update_elem, map))};
+	return cg_call_shared(cg, fn, args, 3);
+}
+
 void agg_update(struct codegen *cg, struct ast_node *target, LLVMValueRef bucket,
 		agg_apply_fn fn, const LLVMValueRef *x)
 {
@@ -131,6 +168,13 @@ void agg_update(struct codegen *cg, struct ast_node *target, LLVMValueRef bucket
 	LLVMValueRef key = cg_map_key(cg, target, l->bucket_in_key ? 8 : 0);
 	if (l->bucket_in_key)
 		LLVMBuildStore(cg->b, bucket, cg_gep(cg, key, l->key_size - 8));
+	if (l->value_size <= SLOT_FN_MAX) {
+		LLVMValueRef slot = slot_of(cg, map, key, l->value_size);
+		cg_if_nonnull(cg, slot);
+		fn(cg, slot, x, m->value);
+		cg_end_if(cg);
+		return;
+	}
 	LLVMValueRef slot = cg_map_lookup(cg, map, key);
 	cg_if_nonnull(cg, slot);
 	fn(cg, slot, x, m->value);

@@ -66,6 +66,24 @@ static void memset_chunked(struct codegen *cg, LLVMValueRef dst, int byte, uint6
 }
 
 /* A BPF helper called through inttoptr(its id), no error accounting. */
+/* Helpers whose value cannot change while a program runs: the current
+ * task and its ids do not change under a running BPF program, nor does the
+ * CPU (programs run with migration disabled). */
+static bool same_for_the_run(int id)
+{
+	switch (id) {
+	case BPF_FUNC_get_current_pid_tgid:
+	case BPF_FUNC_get_current_uid_gid:
+	case BPF_FUNC_get_smp_processor_id:
+	case BPF_FUNC_get_current_task:
+	case BPF_FUNC_get_current_task_btf:
+	case BPF_FUNC_get_current_cgroup_id:
+	case BPF_FUNC_get_numa_node_id:
+		return true;
+	}
+	return false;
+}
+
 static LLVMValueRef helper_call(struct codegen *cg, int id, LLVMTypeRef ret, LLVMValueRef *args,
 				int n)
 {
@@ -74,7 +92,19 @@ static LLVMValueRef helper_call(struct codegen *cg, int id, LLVMTypeRef ret, LLV
 		params[i] = LLVMTypeOf(args[i]);
 	LLVMTypeRef ft = LLVMFunctionType(ret, params, (unsigned)n, 0);
 	LLVMValueRef fp = LLVMConstIntToPtr(cg_const(cg, (uint64_t)id), cg->ptr);
-	return LLVMBuildCall2(cg->b, ft, fp, args, (unsigned)n, "");
+	LLVMValueRef call = LLVMBuildCall2(cg->b, ft, fp, args, (unsigned)n, "");
+	if (same_for_the_run(id)) {
+		/* memory(none) (0: no memory effects): a second pid or cpu in
+		 * the program reuses the first call's value (early-cse), one
+		 * helper call less per event and less code to compile */
+		static const char *const attrs[] = {"memory", "nounwind", "willreturn"};
+		for (int i = 0; i < 3; i++) {
+			unsigned kind = LLVMGetEnumAttributeKindForName(attrs[i], strlen(attrs[i]));
+			LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
+						 LLVMCreateEnumAttribute(cg->ctx, kind, 0));
+		}
+	}
+	return call;
 }
 
 /* Buffers of SCRATCH_MIN bytes or more (strings, string keys, tuples with

@@ -305,6 +305,9 @@ int codegen_emit(struct sema_program *sp, struct diags *d, const struct codegen_
 		return -1;
 	struct codegen cg = {.sp = sp, .arena = sp->arena, .diags = d};
 	cg.ctx = LLVMContextCreate();
+	/* names of locals only help a reader of the IR: without --emit-llvm
+	 * (or --dump=ir) LLVM does not spend time making them unique */
+	LLVMContextSetDiscardValueNames(cg.ctx, !opts || !opts->emit_llvm);
 	LLVMContextSetDiagnosticHandler(cg.ctx, on_llvm_diag, &llvm_diag);
 	cg.mod = LLVMModuleCreateWithNameInContext("sonde", cg.ctx);
 	LLVMSetTarget(cg.mod, "bpfel");

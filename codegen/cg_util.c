@@ -362,13 +362,55 @@ static void build_count_lost(struct codegen *cg, LLVMValueRef fn, const void *ar
 	LLVMBuildRet(cg->b, cg_const(cg, 0));
 }
 
-LLVMValueRef cg_event_reserve(struct codegen *cg, const struct sema_event *ev, uint32_t size)
+/* void *sonde_event_reserve(long size, long id): a ring-buffer record of
+ * size bytes starting with the event id, or NULL when the buffer is full
+ * (the loss counted).  Shared: every event site calls it instead of
+ * carrying its own copy of the failure path.  The verifier checks it per
+ * call site with the caller's constant size, and the record's reference
+ * goes back to the caller, which submits it. */
+static void build_event_reserve(struct codegen *cg, LLVMValueRef fn, const void *arg)
 {
-	size = (size + 7) / 8 * 8;
-	LLVMValueRef rargs[] = {cg->ringbuf, cg_const(cg, size), cg_const(cg, 0)};
+	(void)arg;
+	LLVMValueRef rargs[] = {cg->ringbuf, LLVMGetParam(fn, 0), cg_const(cg, 0)};
+	LLVMValueRef rec = cg_helper(cg, BPF_FUNC_ringbuf_reserve, cg->ptr, rargs, 3);
+	cg_if_nonnull(cg, rec);
+	LLVMBuildStore(cg->b, LLVMGetParam(fn, 1), rec);
+	LLVMBuildRet(cg->b, rec);
+	cg_end_if(cg);
+	/* The ring buffer is full: count the loss, the runtime reports it. */
+	cg_call_shared(cg, cg_shared_fn(cg, "sonde_count_lost", "l", NULL, build_count_lost, NULL),
+		       NULL, 0);
+	LLVMBuildRet(cg->b, LLVMConstNull(cg->ptr));
+}
+
+/* The same inline, where the verifier walks the code once per round of a
+ * loop: a call there costs it more than the inline code (a 4000-round
+ * printf loop passes its 1M instructions with the call, not inline). */
+static LLVMValueRef event_reserve_inline(struct codegen *cg, const struct sema_event *ev,
+					 uint32_t size)
+{
+	LLVMValueRef rargs[] = {cg->ringbuf, cg_const(cg, (size + 7) / 8 * 8), cg_const(cg, 0)};
 	LLVMValueRef rec = cg_helper(cg, BPF_FUNC_ringbuf_reserve, cg->ptr, rargs, 3);
 	cg_if_nonnull(cg, rec);
 	LLVMBuildStore(cg->b, cg_const(cg, (uint64_t)ev->id), rec);
+	cg_else(cg);
+	cg_call_shared(cg, cg_shared_fn(cg, "sonde_count_lost", "l", NULL, build_count_lost, NULL),
+		       NULL, 0);
+	cg_end_if(cg);
+	cg_if_nonnull(cg, rec);
+	return rec;
+}
+
+LLVMValueRef cg_event_reserve(struct codegen *cg, const struct sema_event *ev, uint32_t size)
+{
+	if (cg->loop)
+		return event_reserve_inline(cg, ev, size);
+	static const char *const pnames[] = {"size", "id"};
+	LLVMValueRef fn = cg_shared_fn(cg, "sonde_event_reserve", "pll", pnames, build_event_reserve,
+				       NULL);
+	LLVMValueRef args[] = {cg_const(cg, (size + 7) / 8 * 8), cg_const(cg, (uint64_t)ev->id)};
+	LLVMValueRef rec = cg_call_shared(cg, fn, args, 2);
+	cg_if_nonnull(cg, rec);
 	return rec;
 }
 
@@ -376,9 +418,6 @@ void cg_event_submit(struct codegen *cg, LLVMValueRef rec)
 {
 	LLVMValueRef sargs[] = {rec, cg_const(cg, 0)};
 	cg_helper(cg, BPF_FUNC_ringbuf_submit, cg->voidt, sargs, 2);
-	cg_else(cg);
-	/* The ring buffer is full: count the loss, the runtime reports it. */
-	cg_call_shared(cg, cg_shared_fn(cg, "sonde_count_lost", "l", NULL, build_count_lost, NULL), NULL, 0);
 	cg_end_if(cg);
 }
 

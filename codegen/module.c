@@ -305,9 +305,6 @@ int codegen_emit(struct sema_program *sp, struct diags *d, const struct codegen_
 		return -1;
 	struct codegen cg = {.sp = sp, .arena = sp->arena, .diags = d};
 	cg.ctx = LLVMContextCreate();
-	/* names of locals only help a reader of the IR: without --emit-llvm
-	 * (or --dump=ir) LLVM does not spend time making them unique */
-	LLVMContextSetDiscardValueNames(cg.ctx, !opts || !opts->emit_llvm);
 	LLVMContextSetDiagnosticHandler(cg.ctx, on_llvm_diag, &llvm_diag);
 	cg.mod = LLVMModuleCreateWithNameInContext("sonde", cg.ctx);
 	LLVMSetTarget(cg.mod, "bpfel");
@@ -326,6 +323,12 @@ int codegen_emit(struct sema_program *sp, struct diags *d, const struct codegen_
 	cg.voidt = LLVMVoidTypeInContext(cg.ctx);
 
 	debug_info_init(&cg);
+	/* names of locals only help a reader of the IR: without --emit-llvm
+	 * (or --dump=ir) LLVM does not spend time making them unique.  After
+	 * debug_info_init: its DIFile comes from parsed IR text, and set before
+	 * that, the DIFile with the embedded source was not made (the script
+	 * was opened again by name for BTF's line text: a FIFO blocked) */
+	LLVMContextSetDiscardValueNames(cg.ctx, !opts || !opts->emit_llvm);
 	license(&cg);
 	btf_maps_define(&cg);
 	for (int i = 0; i < sp->nprogs; i++) {

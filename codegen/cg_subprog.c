@@ -105,14 +105,19 @@ LLVMValueRef cg_call_shared(struct codegen *cg, LLVMValueRef fn, LLVMValueRef *a
 	return LLVMBuildCall2(cg->b, LLVMGlobalGetValueType(fn), fn, args, n, "");
 }
 
-static void build_clz64(struct codegen *cg, LLVMValueRef fn, const void *arg)
+LLVMValueRef cg_ctlz(struct codegen *cg, LLVMValueRef x)
 {
-	(void)arg;
 	LLVMTypeRef ft = LLVMFunctionType(cg->i64, (LLVMTypeRef[]){cg->i64, cg->i1}, 2, 0);
 	unsigned id = LLVMLookupIntrinsicID("llvm.ctlz", 9);
 	LLVMValueRef ctlz = LLVMGetIntrinsicDeclaration(cg->mod, id, (LLVMTypeRef[]){cg->i64}, 1);
-	LLVMValueRef args[] = {LLVMGetParam(fn, 0), LLVMConstInt(cg->i1, 0, 0)};
-	LLVMBuildRet(cg->b, LLVMBuildCall2(cg->b, ft, ctlz, args, 2, "lz"));
+	LLVMValueRef args[] = {x, LLVMConstInt(cg->i1, 0, 0)};
+	return LLVMBuildCall2(cg->b, ft, ctlz, args, 2, "lz");
+}
+
+static void build_clz64(struct codegen *cg, LLVMValueRef fn, const void *arg)
+{
+	(void)arg;
+	LLVMBuildRet(cg->b, cg_ctlz(cg, LLVMGetParam(fn, 0)));
 }
 
 /* BPF has no count-leading-zeros instruction: the back end expands

@@ -216,7 +216,9 @@ typedef void (*cg_build_fn)(struct codegen *cg, LLVMValueRef fn, const void *arg
 LLVMValueRef cg_shared_fn(struct codegen *cg, const char *name, const char *sig,
 			  const char *const *pnames, cg_build_fn build, const void *arg);
 LLVMValueRef cg_call_shared(struct codegen *cg, LLVMValueRef fn, LLVMValueRef *args, unsigned n);
-/* llvm.ctlz(x) of a 64-bit x (64 for 0), through one subprogram per module. */
+/* llvm.ctlz(x) of a 64-bit x (64 for 0), through one subprogram per module;
+ * cg_ctlz inline, for the body of a shared function. */
+LLVMValueRef cg_ctlz(struct codegen *cg, LLVMValueRef x);
 LLVMValueRef cg_clz64(struct codegen *cg, LLVMValueRef x);
 /* Leaves the probe (exit()): from a loop's callback, through its caller. */
 void cg_exit_probe(struct codegen *cg);

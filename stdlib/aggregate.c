@@ -304,17 +304,28 @@ static LLVMValueRef hist_bits_bucket(struct codegen *cg, LLVMValueRef x, bool is
 	return b;
 }
 
-static LLVMValueRef hist_bucket(struct codegen *cg, LLVMValueRef x, bool is_signed)
+static void build_hist_bucket(struct codegen *cg, LLVMValueRef fn, const void *arg)
 {
-	LLVMValueRef lz = cg_clz64(cg, x);
-	LLVMValueRef b = LLVMBuildSub(cg->b, cg_const(cg, 65), lz, "log2");
+	bool is_signed = *(const bool *)arg;
+	LLVMValueRef x = LLVMGetParam(fn, 0);
+	LLVMValueRef b = LLVMBuildSub(cg->b, cg_const(cg, 65), cg_ctlz(cg, x), "log2");
 	LLVMValueRef zero = LLVMBuildICmp(cg->b, LLVMIntEQ, x, cg_const(cg, 0), "zero");
 	b = LLVMBuildSelect(cg->b, zero, cg_const(cg, 1), b, "b");
 	if (is_signed) {
 		LLVMValueRef neg = LLVMBuildICmp(cg->b, LLVMIntSLT, x, cg_const(cg, 0), "neg");
 		b = LLVMBuildSelect(cg->b, neg, cg_const(cg, 0), b, "b");
 	}
-	return b;
+	LLVMBuildRet(cg->b, b);
+}
+
+/* The bucket, by a shared subprogram (signed and unsigned): its selects
+ * are branches in BPF, which the back end is slow to compile per program. */
+static LLVMValueRef hist_bucket(struct codegen *cg, LLVMValueRef x, bool is_signed)
+{
+	static const char *const pnames[] = {"x"};
+	LLVMValueRef fn = cg_shared_fn(cg, is_signed ? "sonde_hist_bucket_s" : "sonde_hist_bucket_u",
+				       "ll", pnames, build_hist_bucket, &is_signed);
+	return cg_call_shared(cg, fn, &x, 1);
 }
 
 static LLVMValueRef lhist_bucket(struct codegen *cg, LLVMValueRef x, const struct type *t)

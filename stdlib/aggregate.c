@@ -113,23 +113,21 @@ static void init_end(struct codegen *cg, LLVMValueRef init, uint32_t size)
 	lifetime(cg, "llvm.lifetime.end", init, size);
 }
 
-/* void *sonde_agg_slot_N(void *map, void *key, long site): this CPU's
- * value of key in a per-CPU hash with N-byte values, inserted as zeros when
- * the key is new; NULL when the map is full (counted at site, the caller's
- * statement).  The insert path, compiled once per value size instead of at
- * every aggregation, is most of an aggregation's code; the cost is a
- * BPF-to-BPF call per update.  Inserting zeros with BPF_ANY is right when
- * another CPU inserts the key at the same time: see below. */
+/* void *sonde_agg_insert_N(void *map, void *key, long site): key inserted
+ * with N zero bytes as this CPU's value of a per-CPU hash, and that value;
+ * NULL when the map is full (counted at site, the caller's statement).
+ * The insert path, compiled once per value size instead of at every
+ * aggregation, is most of an aggregation's code; it runs only for a key's
+ * first event on a CPU, and the lookup of every other event stays inline
+ * (a call on that path measured +8 ns/event for @[pid] = count()).
+ * Inserting zeros with BPF_ANY is right when another CPU inserts the key at
+ * the same time: see agg_update. */
 #define SLOT_FN_MAX 64
 
-static void build_slot_fn(struct codegen *cg, LLVMValueRef fn, const void *arg)
+static void build_insert_fn(struct codegen *cg, LLVMValueRef fn, const void *arg)
 {
 	uint32_t size = *(const uint32_t *)arg;
 	LLVMValueRef map = LLVMGetParam(fn, 0), key = LLVMGetParam(fn, 1);
-	LLVMValueRef slot = cg_map_lookup(cg, map, key);
-	cg_if_nonnull(cg, slot);
-	LLVMBuildRet(cg->b, slot);
-	cg_end_if(cg);
 	LLVMValueRef zeros = cg_alloca(cg, LLVMArrayType2(cg->i8, size), "zeros");
 	LLVMBuildMemSet(cg->b, zeros, LLVMConstInt(cg->i8, 0, 0), cg_const(cg, size), 8);
 	cg->site_param = LLVMGetParam(fn, 2);
@@ -138,15 +136,28 @@ static void build_slot_fn(struct codegen *cg, LLVMValueRef fn, const void *arg)
 	LLVMBuildRet(cg->b, cg_map_lookup(cg, map, key));
 }
 
+/* This CPU's value of key: looked up, else inserted as zeros. */
 static LLVMValueRef slot_of(struct codegen *cg, LLVMValueRef map, LLVMValueRef key, uint32_t size)
 {
+	LLVMValueRef found = cg_map_lookup(cg, map, key);
+	LLVMBasicBlockRef here = LLVMGetInsertBlock(cg->b);
+	LLVMBasicBlockRef insert = cg_block(cg, "insert"), join = cg_block(cg, "slot");
+	LLVMBuildCondBr(cg->b, LLVMBuildIsNull(cg->b, found, ""), insert, join);
+	LLVMPositionBuilderAtEnd(cg->b, insert);
 	char name[32];
-	snprintf(name, sizeof(name), "sonde_agg_slot_%u", size);
+	snprintf(name, sizeof(name), "sonde_agg_insert_%u", size);
 	static const char *const pnames[] = {"map", "key", "site"};
-	LLVMValueRef fn = cg_shared_fn(cg, name, "pppl", pnames, build_slot_fn, &size);
+	LLVMValueRef fn = cg_shared_fn(cg, name, "pppl", pnames, build_insert_fn, &size);
 	LLVMValueRef args[] = {map, key,
 			       cg_const(cg, (uint64_t)cg_errors_site(cg, BPF_FUNC_map_update_elem, map))};
-	return cg_call_shared(cg, fn, args, 3);
+	LLVMValueRef inserted = cg_call_shared(cg, fn, args, 3);
+	LLVMBuildBr(cg->b, join);
+	LLVMPositionBuilderAtEnd(cg->b, join);
+	LLVMValueRef slot = LLVMBuildPhi(cg->b, cg->ptr, "slot");
+	LLVMValueRef vals[] = {found, inserted};
+	LLVMBasicBlockRef from[] = {here, insert};
+	LLVMAddIncoming(slot, vals, from, 2);
+	return slot;
 }
 
 void agg_update(struct codegen *cg, struct ast_node *target, LLVMValueRef bucket,

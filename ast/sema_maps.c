@@ -142,8 +142,13 @@ static void map_layout(struct sema *s, struct sema_map *m)
 	l->value_size = agg ? agg_value_size(v->agg) : v->size;
 	bool buckets = l->nbuckets > 0;
 	/* not tseries: as in bpftrace, clear() empties it and zero() keeps
-	 * its slots, which an array cannot tell apart */
-	if (!m->key && agg && (v->agg == AGG_COUNT || (buckets && v->agg != AGG_TSERIES))) {
+	 * its slots, which an array cannot tell apart; not sum, whose slot
+	 * cannot tell "never written" from a sum of zeros (count can: a count
+	 * is never 0 once written; avg and stats count, min and max keep a
+	 * flag) */
+	bool array_ok = v->agg == AGG_COUNT || v->agg == AGG_AVG || v->agg == AGG_STATS ||
+			v->agg == AGG_MIN || v->agg == AGG_MAX;
+	if (!m->key && agg && (array_ok || (buckets && v->agg != AGG_TSERIES))) {
 		l->bpf_type = BPF_MAP_TYPE_PERCPU_ARRAY;
 		l->key_size = 4;
 		l->max_entries = buckets ? l->nbuckets : 1;

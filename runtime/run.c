@@ -96,7 +96,12 @@ void runtime_print_map(struct runtime *rt, const struct sema_map *m, uint32_t to
 void runtime_clear_map(struct runtime *rt, const struct sema_map *m, bool zero)
 {
 	map_clear(m, rt->map_fds[m->id], rt->ncpus, zero);
-	rt->map_zeroed[m->id] = true;
+	/* bpftrace keeps an avg, stats, min or max in a hash: clear() deletes
+	 * it (nothing prints) and zero() keeps it (zeros print).  In sonde's
+	 * per-CPU array, a cleared slot is again one never written. */
+	enum agg_kind a = m->value->kind == TY_AGG ? m->value->agg : AGG_COUNT;
+	bool kept_by_bpftrace = a == AGG_AVG || a == AGG_STATS || a == AGG_MIN || a == AGG_MAX;
+	rt->map_zeroed[m->id] = zero || !kept_by_bpftrace;
 }
 
 static int by_name(const void *a, const void *b)

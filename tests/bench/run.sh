@@ -3,6 +3,7 @@
 #
 #   tests/bench/run.sh [--sonde PATH] [--bpftrace PATH|none] [--rounds N]
 #                      [--events N] [--printf-events N] [--progs DIR]
+#                      [--ev-rounds N]
 #
 # Needs root (BPF, kernel.bpf_stats_enabled) and bpftool for the per-event
 # figures.  Not a test: it prints numbers, it does not judge them.
@@ -13,6 +14,7 @@ repo=$(cd "$here/../.." && pwd)
 rounds=10
 events=1000000
 printf_events=500000
+ev_rounds=3
 sonde=
 bpftrace=$(command -v bpftrace || true)
 progs=
@@ -30,6 +32,7 @@ while [ $# -gt 0 ]; do
 	--events) events=${2:?}; shift 2 ;;
 	--printf-events) printf_events=${2:?}; shift 2 ;;
 	--progs) progs=${2:?}; shift 2 ;;
+	--ev-rounds) ev_rounds=${2:?}; shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "run.sh: unknown argument: $1" >&2; usage ;;
 	esac
@@ -249,22 +252,45 @@ for n in "${names[@]}"; do
 	read -r pf_trig[$n] pf_rate[$n] pf_lost[$n] pf_miss[$n] pf_cpu[$n] \
 		<<<"$(python3 "$here/tracer_runs.py" printf-rate "$t" "$trigger" "$printf_events")"
 	wide[$n]=$(wide_wildcard "$t") || { wide[$n]=-; echo "  $n: syscall wildcard run failed: $(head -c 300 "$tmp/err")" >&2; }
-	r=$(per_event "$t" 'tracepoint:syscalls:sys_enter_getppid { @[comm] = count(); }') &&
-		ev_count[$n]=${r%% *} || { ev_count[$n]=-; echo "  $n: @[comm] = count() run failed: $(head -c 300 "$tmp/err")" >&2; }
-	if [ "${BENCH_ALL_EVENTS:-1}" = 1 ]; then
-		for k in "${!ev_progs[@]}"; do
-			r=$(per_event "$t" "tracepoint:syscalls:sys_enter_getppid { ${ev_progs[$k]} }") &&
-				ev_more[$n,$k]=${r%% *} || ev_more[$n,$k]=-
-		done
+done
+
+# The BPF ns/event rows: --ev-rounds runs of each, the tracers taking turns
+# (the machine's noise drifts over minutes, and a VM's helper calls vary by
+# 20% from run to run: one run each compares two moments, not two tracers),
+# then the median of each.
+declare -A ev_runs
+ev_row() {	# ev_row KEY NAME PROGRAM: one more run of PROGRAM into ev_runs[KEY,NAME]
+	local r
+	if r=$(per_event "$t" "$3"); then
+		ev_runs[$1,$2]+="${r%% *}"$'\n'
+	else
+		echo "  $2: $1 run failed: $(head -c 300 "$tmp/err")" >&2
 	fi
-	r=$(per_event "$t" 'tracepoint:syscalls:sys_enter_getppid { }') &&
-		ev_empty[$n]=${r%% *} || { ev_empty[$n]=-; echo "  $n: empty program run failed: $(head -c 300 "$tmp/err")" >&2; }
+}
+for ((round = 0; round < ev_rounds; round++)); do
+	for n in "${names[@]}"; do
+		if [ "$n" = sonde ]; then t=$sonde; else t=$bpftrace; fi
+		ev_row comm "$n" 'tracepoint:syscalls:sys_enter_getppid { @[comm] = count(); }'
+		if [ "${BENCH_ALL_EVENTS:-1}" = 1 ]; then
+			for k in "${!ev_progs[@]}"; do
+				ev_row "$k" "$n" "tracepoint:syscalls:sys_enter_getppid { ${ev_progs[$k]} }"
+			done
+		fi
+		ev_row empty "$n" 'tracepoint:syscalls:sys_enter_getppid { }'
+	done
+done
+for n in "${names[@]}"; do
+	ev_count[$n]=$(printf '%s' "${ev_runs[comm,$n]:-}" | median) || ev_count[$n]=-
+	ev_empty[$n]=$(printf '%s' "${ev_runs[empty,$n]:-}" | median) || ev_empty[$n]=-
+	for k in "${!ev_progs[@]}"; do
+		ev_more[$n,$k]=$(printf '%s' "${ev_runs[$k,$n]:-}" | median) || ev_more[$n,$k]=-
+	done
 done
 
 col() { local -n a=$1; echo "${a[$2]:--}"; }
 
 echo
-printf '%s\n' "$(uname -r), $(nproc) CPUs; $rounds rounds; $events getppid calls per BPF figure"
+printf '%s\n' "$(uname -r), $(nproc) CPUs; $rounds rounds; BPF figures: median of $ev_rounds runs of $events getppid calls"
 [ -n "$sonde" ] && echo "sonde:    $sonde"
 [ -n "$bpftrace" ] && echo "bpftrace: $bpftrace ($("$bpftrace" --version 2>/dev/null | head -n 1))"
 echo

@@ -231,7 +231,7 @@ static void apply_decl(struct sema *s, struct sema_map *m, struct sema_map_decl 
 	}
 	if (d->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
 		if (l->bpf_type != BPF_MAP_TYPE_PERCPU_ARRAY) {
-			diag_error(s->d, d->loc, "percpuarray is for count() and hist() maps without keys; declare %s with percpuhash",
+			diag_error(s->d, d->loc, "percpuarray is for count(), avg(), stats(), min(), max(), hist() and lhist() maps without keys; declare %s with percpuhash",
 				   m->name);
 			return;
 		}

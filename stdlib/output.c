@@ -268,7 +268,8 @@ static struct type *delete_check(struct sema *s, struct ast_node *n)
 		ast_list_push(a, &m->list, n->list.items[1]);
 		n->list.len = 1;
 	}
-	struct type *t = sema_check_expr(s, m);
+	/* the element, not its value: an aggregation's element is deleted too */
+	struct type *t = sema_check_map_keys(s, m);
 	if (t->kind == TY_ERROR)
 		return t;
 	if (m->map && agg_bucket_count(m->map->value) > 0) {	/* hist, lhist, tseries */

@@ -65,7 +65,6 @@ static void memset_chunked(struct codegen *cg, LLVMValueRef dst, int byte, uint6
 				len - off < chunk ? len - off : chunk, align);
 }
 
-/* A BPF helper called through inttoptr(its id), no error accounting. */
 /* Helpers whose value cannot change while a program runs: the current
  * task and its ids do not change under a running BPF program, nor does the
  * CPU (programs run with migration disabled). */
@@ -84,6 +83,7 @@ static bool same_for_the_run(int id)
 	return false;
 }
 
+/* A BPF helper called through inttoptr(its id), no error accounting. */
 static LLVMValueRef helper_call(struct codegen *cg, int id, LLVMTypeRef ret, LLVMValueRef *args,
 				int n)
 {
@@ -362,6 +362,13 @@ static void build_count_lost(struct codegen *cg, LLVMValueRef fn, const void *ar
 	LLVMBuildRet(cg->b, cg_const(cg, 0));
 }
 
+/* The ring buffer is full: count the loss, the runtime reports it. */
+static void count_lost(struct codegen *cg)
+{
+	cg_call_shared(cg, cg_shared_fn(cg, "sonde_count_lost", "l", NULL, build_count_lost, NULL),
+		       NULL, 0);
+}
+
 /* void *sonde_event_reserve(long size, long id): a ring-buffer record of
  * size bytes starting with the event id, or NULL when the buffer is full
  * (the loss counted).  Shared: every event site calls it instead of
@@ -377,39 +384,37 @@ static void build_event_reserve(struct codegen *cg, LLVMValueRef fn, const void 
 	LLVMBuildStore(cg->b, LLVMGetParam(fn, 1), rec);
 	LLVMBuildRet(cg->b, rec);
 	cg_end_if(cg);
-	/* The ring buffer is full: count the loss, the runtime reports it. */
-	cg_call_shared(cg, cg_shared_fn(cg, "sonde_count_lost", "l", NULL, build_count_lost, NULL),
-		       NULL, 0);
+	count_lost(cg);
 	LLVMBuildRet(cg->b, LLVMConstNull(cg->ptr));
 }
 
 /* The same inline, where the verifier walks the code once per round of a
  * loop: a call there costs it more than the inline code (a 4000-round
  * printf loop passes its 1M instructions with the call, not inline). */
-static LLVMValueRef event_reserve_inline(struct codegen *cg, const struct sema_event *ev,
-					 uint32_t size)
+static LLVMValueRef event_reserve_inline(struct codegen *cg, LLVMValueRef size, LLVMValueRef id)
 {
-	LLVMValueRef rargs[] = {cg->ringbuf, cg_const(cg, (size + 7) / 8 * 8), cg_const(cg, 0)};
+	LLVMValueRef rargs[] = {cg->ringbuf, size, cg_const(cg, 0)};
 	LLVMValueRef rec = cg_helper(cg, BPF_FUNC_ringbuf_reserve, cg->ptr, rargs, 3);
 	cg_if_nonnull(cg, rec);
-	LLVMBuildStore(cg->b, cg_const(cg, (uint64_t)ev->id), rec);
+	LLVMBuildStore(cg->b, id, rec);
 	cg_else(cg);
-	cg_call_shared(cg, cg_shared_fn(cg, "sonde_count_lost", "l", NULL, build_count_lost, NULL),
-		       NULL, 0);
+	count_lost(cg);
 	cg_end_if(cg);
-	cg_if_nonnull(cg, rec);
 	return rec;
 }
 
 LLVMValueRef cg_event_reserve(struct codegen *cg, const struct sema_event *ev, uint32_t size)
 {
-	if (cg->loop)
-		return event_reserve_inline(cg, ev, size);
-	static const char *const pnames[] = {"size", "id"};
-	LLVMValueRef fn = cg_shared_fn(cg, "sonde_event_reserve", "pll", pnames, build_event_reserve,
-				       NULL);
 	LLVMValueRef args[] = {cg_const(cg, (size + 7) / 8 * 8), cg_const(cg, (uint64_t)ev->id)};
-	LLVMValueRef rec = cg_call_shared(cg, fn, args, 2);
+	LLVMValueRef rec;
+	if (cg->loop) {
+		rec = event_reserve_inline(cg, args[0], args[1]);
+	} else {
+		static const char *const pnames[] = {"size", "id"};
+		LLVMValueRef fn = cg_shared_fn(cg, "sonde_event_reserve", "pll", pnames,
+					       build_event_reserve, NULL);
+		rec = cg_call_shared(cg, fn, args, 2);
+	}
 	cg_if_nonnull(cg, rec);
 	return rec;
 }

@@ -87,32 +87,6 @@ static struct type *lhist_check(struct sema *s, struct ast_node *n)
 
 /* ------------------------------------------------------------------ emit */
 
-static void lifetime(struct codegen *cg, const char *name, LLVMValueRef p, uint32_t size)
-{
-	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-	LLVMValueRef f = LLVMGetIntrinsicDeclaration(cg->mod, id, (LLVMTypeRef[]){cg->ptr}, 1);
-	LLVMTypeRef ft = LLVMFunctionType(cg->voidt, (LLVMTypeRef[]){cg->i64, cg->ptr}, 2, 0);
-	LLVMBuildCall2(cg->b, ft, f, (LLVMValueRef[]){cg_const(cg, size), p}, 2, "");
-}
-
-/* The zeroed state a missing key starts from.  Its lifetime is marked so
- * the back end gives every aggregation of a program the same stack bytes:
- * a probe with many aggregations stays within the 512-byte stack. */
-static LLVMValueRef init_begin(struct codegen *cg, uint32_t size)
-{
-	LLVMValueRef init = cg_alloca(cg, LLVMArrayType2(cg->i8, size), "init");
-	LLVMSetAlignment(init, 8);
-	lifetime(cg, "llvm.lifetime.start", init, size);
-	/* 8-byte aligned: zeroed with 8-byte stores */
-	LLVMBuildMemSet(cg->b, init, LLVMConstInt(cg->i8, 0, 0), cg_const(cg, size), 8);
-	return init;
-}
-
-static void init_end(struct codegen *cg, LLVMValueRef init, uint32_t size)
-{
-	lifetime(cg, "llvm.lifetime.end", init, size);
-}
-
 /* void *sonde_agg_insert_N(void *map, void *key, long site): key inserted
  * with N zero bytes as this CPU's value of a per-CPU hash, and that value;
  * NULL when the map is full (counted at site, the caller's statement).
@@ -120,9 +94,11 @@ static void init_end(struct codegen *cg, LLVMValueRef init, uint32_t size)
  * aggregation, is most of an aggregation's code; it runs only for a key's
  * first event on a CPU, and the lookup of every other event stays inline
  * (a call on that path measured +8 ns/event for @[pid] = count()).
- * Inserting zeros with BPF_ANY is right when another CPU inserts the key at
- * the same time: see agg_update. */
-#define SLOT_FN_MAX 64
+ * BPF_ANY is right even when another CPU inserts the key between the
+ * caller's lookup and this update: the map is per-CPU, and an update from
+ * a program writes only this CPU's slot (the kernel's pcpu_copy_value),
+ * which was zero, leaving the other CPUs' values alone.  Every aggregation
+ * value is 24 bytes at most (agg_value_size): the zeros fit the stack. */
 
 static void build_insert_fn(struct codegen *cg, LLVMValueRef fn, const void *arg)
 {
@@ -166,39 +142,20 @@ void agg_update(struct codegen *cg, struct ast_node *target, LLVMValueRef bucket
 	const struct sema_map *m = target->map;
 	const struct map_layout *l = &m->layout;
 	LLVMValueRef map = cg_map_global(cg, m);
+	LLVMValueRef slot;
 	if (l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
 		LLVMValueRef key = cg_alloca(cg, cg->i32, "idx");
 		LLVMBuildStore(cg->b, bucket ? LLVMBuildTrunc(cg->b, bucket, cg->i32, "")
 					     : LLVMConstInt(cg->i32, 0, 0), key);
-		LLVMValueRef slot = cg_map_lookup(cg, map, key);
-		cg_if_nonnull(cg, slot);
-		fn(cg, slot, x, m->value);
-		cg_end_if(cg);
-		return;
+		slot = cg_map_lookup(cg, map, key);
+	} else {
+		LLVMValueRef key = cg_map_key(cg, target, l->bucket_in_key ? 8 : 0);
+		if (l->bucket_in_key)
+			LLVMBuildStore(cg->b, bucket, cg_gep(cg, key, l->key_size - 8));
+		slot = slot_of(cg, map, key, l->value_size);
 	}
-	LLVMValueRef key = cg_map_key(cg, target, l->bucket_in_key ? 8 : 0);
-	if (l->bucket_in_key)
-		LLVMBuildStore(cg->b, bucket, cg_gep(cg, key, l->key_size - 8));
-	if (l->value_size <= SLOT_FN_MAX) {
-		LLVMValueRef slot = slot_of(cg, map, key, l->value_size);
-		cg_if_nonnull(cg, slot);
-		fn(cg, slot, x, m->value);
-		cg_end_if(cg);
-		return;
-	}
-	LLVMValueRef slot = cg_map_lookup(cg, map, key);
 	cg_if_nonnull(cg, slot);
 	fn(cg, slot, x, m->value);
-	cg_else(cg);
-	/* A new key: this CPU's value is fn applied to zero.  The map is
-	 * per-CPU, so BPF_ANY is right even when another CPU inserts the key
-	 * between the lookup and this update: an update from a program writes
-	 * only this CPU's slot (the kernel's pcpu_copy_value), which was zero,
-	 * and leaves the other CPUs' values alone.  No re-lookup is needed. */
-	LLVMValueRef init = init_begin(cg, l->value_size);
-	fn(cg, init, x, m->value);
-	cg_map_update(cg, map, key, init, BPF_ANY);
-	init_end(cg, init, l->value_size);
 	cg_end_if(cg);
 }
 

@@ -245,6 +245,21 @@ static void exit_poll(struct runtime *rt)
 	runtime_request_exit(rt, (int)(int32_t)(uint32_t)v);
 }
 
+/* After a poll that handled events, a short nap before the next: events
+ * gather meanwhile and probes skip the wake-up (the ring buffer wakes the
+ * consumer only when it has caught up), so a busy trace costs one wake-up
+ * per nap, not one per event.  An event waits at most this long; the first
+ * after a quiet spell is shown at once.  printf at full speed (bench
+ * printf-rate): 195k events/s at 4700 ns of tracer CPU each without the
+ * nap, 840k at 340 ns with it. */
+#define COALESCE_NAP_NS (200 * 1000L)
+
+static void coalesce_nap(void)
+{
+	struct timespec t = {0, COALESCE_NAP_NS};
+	nanosleep(&t, NULL);
+}
+
 static void globals_init(struct runtime *rt)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(rt->obj, SONDE_MAP_GLOBALS);
@@ -365,6 +380,8 @@ int runtime_run(struct sema_program *sp, const void *elf, size_t len,
 			exit_poll(&rt);
 		report_tick(&rt, false);
 		output_batch_end(&rt.out);
+		if (err > 0 && !rt.exiting)
+			coalesce_nap();
 	}
 	detach_all(&rt);
 	ring_buffer__consume(rt.rb);

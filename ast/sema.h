@@ -24,6 +24,9 @@ struct map_layout {
 	uint32_t nbuckets;	/* hist/lhist: buckets per user key */
 	bool bucket_in_key;	/* hist/lhist in a hash: key = user key + uint64 bucket */
 	bool percpu;
+	/* a sum in an array: { int64 sum; uint64 written }, the flag telling a
+	 * slot never written from a sum of zeros (min and max have theirs) */
+	bool sum_written;
 };
 
 /* A map as the program uses it. */

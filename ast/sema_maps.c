@@ -138,20 +138,24 @@ static void map_layout(struct sema *s, struct sema_map *m)
 	const struct type *v = m->value;
 	bool agg = v->kind == TY_AGG;
 	l->percpu = agg;
+	l->sum_written = false;
 	l->nbuckets = agg_bucket_count(v);
 	l->value_size = agg ? agg_value_size(v->agg) : v->size;
 	bool buckets = l->nbuckets > 0;
 	/* not tseries: as in bpftrace, clear() empties it and zero() keeps
-	 * its slots, which an array cannot tell apart; not sum, whose slot
-	 * cannot tell "never written" from a sum of zeros (count can: a count
-	 * is never 0 once written; avg and stats count, min and max keep a
-	 * flag) */
-	bool array_ok = v->agg == AGG_COUNT || v->agg == AGG_AVG || v->agg == AGG_STATS ||
-			v->agg == AGG_MIN || v->agg == AGG_MAX;
+	 * its slots, which an array cannot tell apart.  The others can tell a
+	 * slot never written: a count is never 0 once written, avg and stats
+	 * count, min and max keep a flag, and a sum gets one here */
+	bool array_ok = v->agg == AGG_COUNT || v->agg == AGG_SUM || v->agg == AGG_AVG ||
+			v->agg == AGG_STATS || v->agg == AGG_MIN || v->agg == AGG_MAX;
 	if (!m->key && agg && (array_ok || (buckets && v->agg != AGG_TSERIES))) {
 		l->bpf_type = BPF_MAP_TYPE_PERCPU_ARRAY;
 		l->key_size = 4;
 		l->max_entries = buckets ? l->nbuckets : 1;
+		if (v->agg == AGG_SUM) {
+			l->sum_written = true;
+			l->value_size = 16;
+		}
 		return;
 	}
 	l->bpf_type = agg ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
@@ -231,16 +235,19 @@ static void apply_decl(struct sema *s, struct sema_map *m, struct sema_map_decl 
 	}
 	if (d->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
 		if (l->bpf_type != BPF_MAP_TYPE_PERCPU_ARRAY) {
-			diag_error(s->d, d->loc, "percpuarray is for count(), avg(), stats(), min(), max(), hist() and lhist() maps without keys; declare %s with percpuhash",
+			diag_error(s->d, d->loc, "percpuarray is for count(), sum(), avg(), stats(), min(), max(), hist() and lhist() maps without keys; declare %s with percpuhash",
 				   m->name);
 			return;
 		}
 		return;
 	}
 	if (l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
-		/* a keyless count or hist in a hash: a zero key, or the bucket */
+		/* a keyless count or hist in a hash: a zero key, or the bucket;
+		 * a sum's entry exists once written, so it needs no flag */
 		l->key_size = 8;
 		l->bucket_in_key = l->nbuckets > 0;
+		l->sum_written = false;
+		l->value_size = agg_value_size(v->agg);
 	}
 	l->bpf_type = d->bpf_type;
 	uint64_t max = (uint64_t)d->entries * (l->nbuckets ? l->nbuckets : 1);

@@ -254,7 +254,7 @@ uint32_t agg_value_size(enum agg_kind agg)
 {
 	switch (agg) {
 	case AGG_COUNT:
-	case AGG_SUM:
+	case AGG_SUM:	/* in an array, { int64 sum; uint64 written }: see map_layout */
 		return 8;
 	case AGG_MIN:	/* { int64 value; uint64 is_set; } */
 	case AGG_MAX:

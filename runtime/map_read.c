@@ -16,21 +16,26 @@ static uint32_t stride(uint32_t size)
 
 /* Merges ncpus per-CPU values of an aggregation into out; returns false
  * when the state shows the entry was never updated. */
-static bool merge(const struct type *agg, const uint8_t *vals, int ncpus, uint32_t size,
-		  uint8_t *out)
+static bool merge(const struct type *agg, const struct map_layout *l, const uint8_t *vals,
+		  int ncpus, uint8_t *out)
 {
-	uint32_t st = stride(size);
+	uint32_t st = stride(l->value_size);
 	switch (agg->agg) {
 	case AGG_COUNT:
 	case AGG_SUM: {
 		int64_t sum = 0;
+		bool written = !l->sum_written;
 		for (int c = 0; c < ncpus; c++) {
 			int64_t v;
+			uint64_t w = 0;
 			memcpy(&v, vals + (size_t)c * st, 8);
-			sum += v;
+			if (l->sum_written)
+				memcpy(&w, vals + (size_t)c * st + 8, 8);
+			sum = (int64_t)((uint64_t)sum + (uint64_t)v);
+			written |= w != 0;
 		}
 		memcpy(out, &sum, 8);
-		return true;
+		return written;
 	}
 	case AGG_MIN:
 	case AGG_MAX: {
@@ -261,7 +266,7 @@ int map_snapshot_read(struct map_snapshot *s, const struct sema_map *m, int fd, 
 		const uint8_t *value = vals;
 		size_t value_len = l->value_size;
 		if (l->percpu) {
-			if (!merge(m->value, vals, vcpus, l->value_size, merged) && array)
+			if (!merge(m->value, l, vals, vcpus, merged) && array)
 				continue;
 			if (array && m->value->agg == AGG_COUNT) {
 				int64_t c;

@@ -95,13 +95,23 @@ void runtime_print_map(struct runtime *rt, const struct sema_map *m, uint32_t to
 
 void runtime_clear_map(struct runtime *rt, const struct sema_map *m, bool zero)
 {
-	map_clear(m, rt->map_fds[m->id], rt->ncpus, zero);
-	/* bpftrace keeps an avg, stats, min or max in a hash: clear() deletes
-	 * it (nothing prints) and zero() keeps it (zeros print).  In sonde's
-	 * per-CPU array, a cleared slot is again one never written. */
+	/* bpftrace keeps a sum, avg, stats, min or max in a hash: clear()
+	 * deletes it (nothing prints) and zero() keeps it (zeros print), if
+	 * it is there: written, or zeroed and not cleared since.  In sonde's
+	 * per-CPU array, a cleared or zeroed slot is again one never written,
+	 * so whether it is there is asked before zeroing. */
 	enum agg_kind a = m->value->kind == TY_AGG ? m->value->agg : AGG_COUNT;
-	bool kept_by_bpftrace = a == AGG_AVG || a == AGG_STATS || a == AGG_MIN || a == AGG_MAX;
-	rt->map_zeroed[m->id] = zero || !kept_by_bpftrace;
+	bool kept_by_bpftrace = a == AGG_SUM || a == AGG_AVG || a == AGG_STATS || a == AGG_MIN ||
+				a == AGG_MAX;
+	bool there = true;
+	if (zero && kept_by_bpftrace && m->layout.bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		struct map_snapshot s;
+		there = map_snapshot_read(&s, m, rt->map_fds[m->id], rt->ncpus,
+					  rt->map_zeroed[m->id]) == 0 && s.n > 0;
+		map_snapshot_free(&s);
+	}
+	map_clear(m, rt->map_fds[m->id], rt->ncpus, zero);
+	rt->map_zeroed[m->id] = !kept_by_bpftrace || (zero && there);
 }
 
 static int by_name(const void *a, const void *b)

@@ -178,6 +178,14 @@ static void apply_sum(struct codegen *cg, LLVMValueRef slot, const LLVMValueRef 
 	add_at(cg, slot, 0, x[0]);
 }
 
+/* a sum in an array (map_layout.sum_written): { sum, written } */
+static void apply_sum_written(struct codegen *cg, LLVMValueRef slot, const LLVMValueRef *x,
+			      const struct type *t)
+{
+	add_at(cg, slot, 0, x[0]);
+	LLVMBuildStore(cg->b, cg_const(cg, 1), cg_gep(cg, slot, 8));
+}
+
 /* hist, lhist: the bucket's count and the sum of its values */
 static void apply_hist(struct codegen *cg, LLVMValueRef slot, const LLVMValueRef *x,
 		       const struct type *t)
@@ -226,7 +234,7 @@ static LLVMValueRef count_emit(struct codegen *cg, struct ast_node *n, struct as
 
 static LLVMValueRef sum_emit(struct codegen *cg, struct ast_node *n, struct ast_node *t)
 {
-	return agg_emit(cg, n, t, apply_sum);
+	return agg_emit(cg, n, t, t->map->layout.sum_written ? apply_sum_written : apply_sum);
 }
 
 static LLVMValueRef minmax_emit(struct codegen *cg, struct ast_node *n, struct ast_node *t)

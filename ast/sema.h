@@ -39,6 +39,10 @@ struct sema_map {
 	int id;
 	const char *elf_name;	/* symbol of the BPF map, set by codegen */
 	bool keyed_used, unkeyed_used;
+	/* delete() names it: a keyless aggregation stays in a hash, whose
+	 * delete reaches every CPU's value (an array's slot is only zeroed,
+	 * and only the deleting CPU's) */
+	bool deleted;
 	struct map_layout layout;
 };
 

@@ -148,7 +148,7 @@ static void map_layout(struct sema *s, struct sema_map *m)
 	 * count, min and max keep a flag, and a sum gets one here */
 	bool array_ok = v->agg == AGG_COUNT || v->agg == AGG_SUM || v->agg == AGG_AVG ||
 			v->agg == AGG_STATS || v->agg == AGG_MIN || v->agg == AGG_MAX;
-	if (!m->key && agg && (array_ok || (buckets && v->agg != AGG_TSERIES))) {
+	if (!m->key && agg && !m->deleted && (array_ok || (buckets && v->agg != AGG_TSERIES))) {
 		l->bpf_type = BPF_MAP_TYPE_PERCPU_ARRAY;
 		l->key_size = 4;
 		l->max_entries = buckets ? l->nbuckets : 1;
@@ -234,6 +234,11 @@ static void apply_decl(struct sema *s, struct sema_map *m, struct sema_map_decl 
 		return;
 	}
 	if (d->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		if (m->deleted && !m->key) {
+			diag_error(s->d, d->loc, "delete() cannot remove the value of a percpuarray map (every CPU keeps its slot); declare %s with percpuhash",
+				   m->name);
+			return;
+		}
 		if (l->bpf_type != BPF_MAP_TYPE_PERCPU_ARRAY) {
 			diag_error(s->d, d->loc, "percpuarray is for count(), sum(), avg(), stats(), min(), max(), hist() and lhist() maps without keys; declare %s with percpuhash",
 				   m->name);

@@ -276,6 +276,8 @@ static struct type *delete_check(struct sema *s, struct ast_node *n)
 		sema_unsupported(s, n->loc, "delete() on a hist, lhist or tseries map");
 		return type_error(a);
 	}
+	if (m->map)
+		m->map->deleted = true;
 	return type_void(a);
 }
 
@@ -285,13 +287,6 @@ static LLVMValueRef delete_emit(struct codegen *cg, struct ast_node *n, struct a
 	LLVMValueRef map = cg_map_global(cg, m->map);
 	LLVMValueRef key = cg_map_key(cg, m, 0);
 	LLVMValueRef args[] = {map, key};
-	if (m->map->layout.bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
-		LLVMValueRef v = cg_map_lookup(cg, map, key);
-		cg_if_nonnull(cg, v);
-		cg_memset(cg, v, 0, m->map->layout.value_size);
-		cg_end_if(cg);
-		return NULL;
-	}
 	cg_helper(cg, BPF_FUNC_map_delete_elem, cg->i64, args, 2);
 	return NULL;
 }

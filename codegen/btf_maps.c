@@ -16,16 +16,16 @@ struct map_def {
 
 static LLVMMetadataRef di_int(struct codegen *cg)
 {
-	return LLVMDIBuilderCreateBasicType(cg->di, "int", 3, 32, 5 /* DW_ATE_signed */, LLVMDIFlagZero);
+	return LLVMDIBuilderCreateBasicType(cg->u.di, "int", 3, 32, 5 /* DW_ATE_signed */, LLVMDIFlagZero);
 }
 
 /* int (*name)[n] */
 static LLVMMetadataRef uint_member(struct codegen *cg, const char *name, uint32_t n, uint64_t off)
 {
-	LLVMMetadataRef sub = LLVMDIBuilderGetOrCreateSubrange(cg->di, 0, n);
-	LLVMMetadataRef arr = LLVMDIBuilderCreateArrayType(cg->di, (uint64_t)n * 32, 32, di_int(cg), &sub, 1);
-	LLVMMetadataRef p = LLVMDIBuilderCreatePointerType(cg->di, arr, 64, 64, 0, "", 0);
-	return LLVMDIBuilderCreateMemberType(cg->di, cg->di_file, name, strlen(name), cg->di_file, 0,
+	LLVMMetadataRef sub = LLVMDIBuilderGetOrCreateSubrange(cg->u.di, 0, n);
+	LLVMMetadataRef arr = LLVMDIBuilderCreateArrayType(cg->u.di, (uint64_t)n * 32, 32, di_int(cg), &sub, 1);
+	LLVMMetadataRef p = LLVMDIBuilderCreatePointerType(cg->u.di, arr, 64, 64, 0, "", 0);
+	return LLVMDIBuilderCreateMemberType(cg->u.di, cg->u.di_file, name, strlen(name), cg->u.di_file, 0,
 					     64, 64, off, LLVMDIFlagZero, p);
 }
 
@@ -34,18 +34,18 @@ static LLVMMetadataRef uint_member(struct codegen *cg, const char *name, uint32_
 static LLVMMetadataRef sized_type(struct codegen *cg, uint32_t size)
 {
 	if (size == 4)
-		return LLVMDIBuilderCreateBasicType(cg->di, "unsigned int", 12, 32, 8, LLVMDIFlagZero);
+		return LLVMDIBuilderCreateBasicType(cg->u.di, "unsigned int", 12, 32, 8, LLVMDIFlagZero);
 	if (size == 8)
-		return LLVMDIBuilderCreateBasicType(cg->di, "unsigned long", 13, 64, 8, LLVMDIFlagZero);
-	LLVMMetadataRef u8 = LLVMDIBuilderCreateBasicType(cg->di, "unsigned char", 13, 8, 8, LLVMDIFlagZero);
-	LLVMMetadataRef sub = LLVMDIBuilderGetOrCreateSubrange(cg->di, 0, size);
-	return LLVMDIBuilderCreateArrayType(cg->di, (uint64_t)size * 8, 8, u8, &sub, 1);
+		return LLVMDIBuilderCreateBasicType(cg->u.di, "unsigned long", 13, 64, 8, LLVMDIFlagZero);
+	LLVMMetadataRef u8 = LLVMDIBuilderCreateBasicType(cg->u.di, "unsigned char", 13, 8, 8, LLVMDIFlagZero);
+	LLVMMetadataRef sub = LLVMDIBuilderGetOrCreateSubrange(cg->u.di, 0, size);
+	return LLVMDIBuilderCreateArrayType(cg->u.di, (uint64_t)size * 8, 8, u8, &sub, 1);
 }
 
 static LLVMMetadataRef type_member(struct codegen *cg, const char *name, uint32_t size, uint64_t off)
 {
-	LLVMMetadataRef p = LLVMDIBuilderCreatePointerType(cg->di, sized_type(cg, size), 64, 64, 0, "", 0);
-	return LLVMDIBuilderCreateMemberType(cg->di, cg->di_file, name, strlen(name), cg->di_file, 0,
+	LLVMMetadataRef p = LLVMDIBuilderCreatePointerType(cg->u.di, sized_type(cg, size), 64, 64, 0, "", 0);
+	return LLVMDIBuilderCreateMemberType(cg->u.di, cg->u.di_file, name, strlen(name), cg->u.di_file, 0,
 					     64, 64, off, LLVMDIFlagZero, p);
 }
 
@@ -54,7 +54,7 @@ static LLVMValueRef map_global(struct codegen *cg, const char *name, unsigned n)
 {
 	LLVMTypeRef fields[4] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr};
 	LLVMTypeRef t = LLVMStructTypeInContext(cg->ctx, fields, n, 0);
-	LLVMValueRef g = LLVMAddGlobal(cg->mod, t, name);
+	LLVMValueRef g = LLVMAddGlobal(cg->u.mod, t, name);
 	LLVMSetInitializer(g, LLVMConstNull(t));
 	LLVMSetSection(g, ".maps");
 	LLVMSetAlignment(g, 8);
@@ -78,12 +78,12 @@ static void map_describe(struct codegen *cg, LLVMValueRef g, const struct map_de
 		members[n] = type_member(cg, "value", d->value_size, 64 * n);
 		n++;
 	}
-	LLVMMetadataRef st = LLVMDIBuilderCreateStructType(cg->di, cg->di_file, "", 0, cg->di_file, 0,
+	LLVMMetadataRef st = LLVMDIBuilderCreateStructType(cg->u.di, cg->u.di_file, "", 0, cg->u.di_file, 0,
 							   64 * (uint64_t)n, 64, LLVMDIFlagZero, NULL,
 							   members, (unsigned)n, 0, NULL, "", 0);
-	LLVMMetadataRef expr = LLVMDIBuilderCreateExpression(cg->di, NULL, 0);
+	LLVMMetadataRef expr = LLVMDIBuilderCreateExpression(cg->u.di, NULL, 0);
 	LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
-		cg->di, cg->di_cu, d->name, strlen(d->name), d->name, strlen(d->name), cg->di_file, 0,
+		cg->u.di, cg->u.di_cu, d->name, strlen(d->name), d->name, strlen(d->name), cg->u.di_file, 0,
 		st, 0, expr, NULL, 64);
 	LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(cg->ctx, "dbg", 3), gve);
 }
@@ -111,26 +111,26 @@ static const char *elf_name(struct codegen *cg, const struct sema_map *m)
 void btf_maps_define(struct codegen *cg)
 {
 	struct sema_program *sp = cg->sp;
-	cg->map_globals = calloc((size_t)sp->nmaps + 1, sizeof(*cg->map_globals));
+	cg->u.map_globals = calloc((size_t)sp->nmaps + 1, sizeof(*cg->u.map_globals));
 	for (int i = 0; i < sp->nmaps; i++) {
 		struct sema_map *m = sp->maps[i];
 		m->elf_name = elf_name(cg, m);
 		struct map_def d = {m->elf_name, m->layout.bpf_type, m->layout.max_entries,
 				    m->layout.key_size, m->layout.value_size};
-		cg->map_globals[i] = map_define(cg, &d);
+		cg->u.map_globals[i] = map_define(cg, &d);
 	}
 	struct map_def events = {SONDE_MAP_EVENTS, BPF_MAP_TYPE_RINGBUF, SONDE_RINGBUF_SIZE, 0, 0};
 	struct map_def lost = {SONDE_MAP_LOST, BPF_MAP_TYPE_PERCPU_ARRAY, 1, 4, 8};
 	struct map_def globals = {SONDE_MAP_GLOBALS, BPF_MAP_TYPE_ARRAY, SONDE_GLOBALS, 4, 8};
-	cg->ringbuf = map_define(cg, &events);
-	cg->lost_map = map_define(cg, &lost);
-	cg->globals_map = map_define(cg, &globals);
+	cg->u.ringbuf = map_define(cg, &events);
+	cg->u.lost_map = map_define(cg, &lost);
+	cg->u.globals_map = map_define(cg, &globals);
 }
 
 LLVMValueRef btf_map_extra(struct codegen *cg, const char *name, int type, uint32_t max_entries,
 			   uint32_t key_size, uint32_t value_size)
 {
-	LLVMValueRef g = LLVMGetNamedGlobal(cg->mod, name);
+	LLVMValueRef g = LLVMGetNamedGlobal(cg->u.mod, name);
 	if (g)
 		return g;
 	struct map_def d = {arena_strdup(cg->arena, name), type, max_entries, key_size, value_size};

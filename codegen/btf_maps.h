@@ -6,7 +6,7 @@
 #include "codegen/codegen.h"
 
 /* Defines every map of cg->sp plus the runtime's own (ring buffer, lost
- * event counter, globals) and fills cg->map_globals. */
+ * event counter, globals) and fills cg->u.map_globals. */
 void btf_maps_define(struct codegen *cg);
 
 /* A map a stdlib entry needs besides the program's own (a stack trace

@@ -27,7 +27,7 @@ static bool is_probe_read(int helper)
 static const char *map_name(struct codegen *cg, LLVMValueRef map)
 {
 	for (int i = 0; map && i < cg->sp->nmaps; i++)
-		if (cg->map_globals[i] == map)
+		if (cg->u.map_globals[i] == map)
 			return cg->sp->maps[i]->name;
 	return NULL;
 }
@@ -65,7 +65,7 @@ static void build_count_failure(struct codegen *cg, LLVMValueRef fn, const void 
 	(void)arg;
 	LLVMValueRef key = cg_alloca(cg, cg->i32, "site");
 	LLVMBuildStore(cg->b, LLVMBuildTrunc(cg->b, LLVMGetParam(fn, 0), cg->i32, ""), key);
-	LLVMValueRef slot = cg_map_lookup(cg, cg->errors_map, key);
+	LLVMValueRef slot = cg_map_lookup(cg, cg->u.errors_map, key);
 	cg_if_nonnull(cg, slot);
 	LLVMValueRef n = LLVMBuildLoad2(cg->b, cg->i64, slot, "failed");
 	LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, n, cg_const(cg, 1), ""), slot);
@@ -76,8 +76,8 @@ static void build_count_failure(struct codegen *cg, LLVMValueRef fn, const void 
 
 static void count_failure(struct codegen *cg, LLVMValueRef id, LLVMValueRef rc)
 {
-	if (!cg->errors_map)
-		cg->errors_map = btf_map_pending(cg, SONDE_MAP_ERRORS);
+	if (!cg->u.errors_map)
+		cg->u.errors_map = btf_map_pending(cg, SONDE_MAP_ERRORS);
 	static const char *const pnames[] = {"site", "rc"};
 	LLVMValueRef fn = cg_shared_fn(cg, "sonde_count_failure", "lll", pnames, build_count_failure, NULL);
 	LLVMValueRef args[] = {id, rc};
@@ -130,7 +130,10 @@ void cg_errors_finish(struct codegen *cg)
 {
 	if (!cg->nsites)
 		return;
-	btf_map_describe(cg, cg->errors_map, BPF_MAP_TYPE_PERCPU_ARRAY, (uint32_t)cg->nsites, 4, 16);
+	/* every unit that counts failures has the map, sized for all sites */
+	if (cg->u.errors_map)
+		btf_map_describe(cg, cg->u.errors_map, BPF_MAP_TYPE_PERCPU_ARRAY,
+				 (uint32_t)cg->nsites, 4, 16);
 	cg->sp->error_sites = cg->sites;
 	cg->sp->nerror_sites = cg->nsites;
 }

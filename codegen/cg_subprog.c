@@ -22,32 +22,32 @@ static LLVMValueRef subprog(struct codegen *cg, const char *name, unsigned line,
 			    LLVMMetadataRef di_ret, LLVMTypeRef *types, LLVMMetadataRef *di_types,
 			    const char *const *pnames, unsigned n)
 {
-	LLVMValueRef fn = LLVMAddFunction(cg->mod, name, LLVMFunctionType(ret, types, n, 0));
+	LLVMValueRef fn = LLVMAddFunction(cg->u.mod, name, LLVMFunctionType(ret, types, n, 0));
 	LLVMSetLinkage(fn, LLVMInternalLinkage);
 	add_attr(cg, fn, "nounwind");
 	LLVMMetadataRef sig[8] = {di_ret};
 	for (unsigned i = 0; i < n && i < 7; i++)
 		sig[i + 1] = di_types[i];
-	LLVMMetadataRef sub = LLVMDIBuilderCreateSubroutineType(cg->di, cg->di_file, sig, n + 1,
+	LLVMMetadataRef sub = LLVMDIBuilderCreateSubroutineType(cg->u.di, cg->u.di_file, sig, n + 1,
 								LLVMDIFlagZero);
-	LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(cg->di, cg->di_file, name, strlen(name), name,
-							 strlen(name), cg->di_file, line, sub, 1, 1,
+	LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(cg->u.di, cg->u.di_file, name, strlen(name), name,
+							 strlen(name), cg->u.di_file, line, sub, 1, 1,
 							 line, LLVMDIFlagPrototyped, 1);
 	LLVMSetSubprogram(fn, sp);
 	for (unsigned i = 0; i < n; i++)
-		LLVMDIBuilderCreateParameterVariable(cg->di, sp, pnames[i], strlen(pnames[i]), i + 1,
-						     cg->di_file, line, di_types[i], 1, LLVMDIFlagZero);
+		LLVMDIBuilderCreateParameterVariable(cg->u.di, sp, pnames[i], strlen(pnames[i]), i + 1,
+						     cg->u.di_file, line, di_types[i], 1, LLVMDIFlagZero);
 	return fn;
 }
 
 static LLVMMetadataRef di_long(struct codegen *cg)
 {
-	return LLVMDIBuilderCreateBasicType(cg->di, "long", 4, 64, 5, LLVMDIFlagZero);
+	return LLVMDIBuilderCreateBasicType(cg->u.di, "long", 4, 64, 5, LLVMDIFlagZero);
 }
 
 static LLVMMetadataRef di_void_p(struct codegen *cg)
 {
-	return LLVMDIBuilderCreatePointerType(cg->di, NULL, 64, 64, 0, "", 0);
+	return LLVMDIBuilderCreatePointerType(cg->u.di, NULL, 64, 64, 0, "", 0);
 }
 
 LLVMValueRef cg_subprog(struct codegen *cg, const char *name, unsigned line)
@@ -62,7 +62,7 @@ LLVMValueRef cg_subprog(struct codegen *cg, const char *name, unsigned line)
 LLVMValueRef cg_shared_fn(struct codegen *cg, const char *name, const char *sig,
 			  const char *const *pnames, cg_build_fn build, const void *arg)
 {
-	LLVMValueRef fn = LLVMGetNamedFunction(cg->mod, name);
+	LLVMValueRef fn = LLVMGetNamedFunction(cg->u.mod, name);
 	if (fn)
 		return fn;
 	LLVMTypeRef types[4];
@@ -109,7 +109,7 @@ LLVMValueRef cg_ctlz(struct codegen *cg, LLVMValueRef x)
 {
 	LLVMTypeRef ft = LLVMFunctionType(cg->i64, (LLVMTypeRef[]){cg->i64, cg->i1}, 2, 0);
 	unsigned id = LLVMLookupIntrinsicID("llvm.ctlz", 9);
-	LLVMValueRef ctlz = LLVMGetIntrinsicDeclaration(cg->mod, id, (LLVMTypeRef[]){cg->i64}, 1);
+	LLVMValueRef ctlz = LLVMGetIntrinsicDeclaration(cg->u.mod, id, (LLVMTypeRef[]){cg->i64}, 1);
 	LLVMValueRef args[] = {x, LLVMConstInt(cg->i1, 0, 0)};
 	return LLVMBuildCall2(cg->b, ft, ctlz, args, 2, "lz");
 }

@@ -42,7 +42,7 @@ static void memset_volatile(struct codegen *cg, LLVMValueRef dst, int byte, uint
 {
 	LLVMTypeRef types[] = {cg->ptr, cg->i64};
 	unsigned id = LLVMLookupIntrinsicID("llvm.memset", 11);
-	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, types, 2);
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->u.mod, id, types, 2);
 	LLVMValueRef args[] = {dst, LLVMConstInt(cg->i8, (unsigned)byte, 0), cg_const(cg, len),
 			       LLVMConstInt(cg->i1, 1, 0)};
 	LLVMValueRef call = LLVMBuildCall2(cg->b, LLVMGlobalGetValueType(fn), fn, args, 4, "");
@@ -127,14 +127,14 @@ static LLVMValueRef scratch_base(struct codegen *cg)
 	LLVMValueRef term = cg->entry ? LLVMGetBasicBlockTerminator(cg->entry) : NULL;
 	if (!term || LLVMGetNumSuccessors(term) != 1)
 		return NULL;	/* not the entry -> body shape: use the stack */
-	if (!cg->scratch_map)
-		cg->scratch_map = btf_map_pending(cg, SONDE_MAP_SCRATCH);
+	if (!cg->u.scratch_map)
+		cg->u.scratch_map = btf_map_pending(cg, SONDE_MAP_SCRATCH);
 	LLVMBasicBlockRef here = LLVMGetInsertBlock(cg->b);
 	LLVMValueRef key = cg_alloca(cg, cg->i32, "scratch_slot");
 	LLVMBasicBlockRef body = LLVMGetSuccessor(term, 0);
 	LLVMPositionBuilderBefore(cg->b, term);
 	LLVMBuildStore(cg->b, LLVMConstInt(cg->i32, (unsigned)cg->prog->index, 0), key);
-	LLVMValueRef args[] = {cg->scratch_map, key};
+	LLVMValueRef args[] = {cg->u.scratch_map, key};
 	LLVMValueRef p = helper_call(cg, BPF_FUNC_map_lookup_elem, cg->ptr, args, 2);
 	/* map values are 8-byte aligned: say so, or copies go byte by byte */
 	LLVMAddCallSiteAttribute(p, LLVMAttributeReturnIndex,
@@ -155,8 +155,8 @@ static LLVMValueRef scratch_base(struct codegen *cg)
 /* Gives the scratch map its shape once every program is emitted. */
 void cg_scratch_finish(struct codegen *cg)
 {
-	if (cg->scratch_map)
-		btf_map_describe(cg, cg->scratch_map, BPF_MAP_TYPE_PERCPU_ARRAY,
+	if (cg->u.scratch_map)
+		btf_map_describe(cg, cg->u.scratch_map, BPF_MAP_TYPE_PERCPU_ARRAY,
 				 (uint32_t)cg->scratch_slots, 4, cg->scratch_size);
 }
 
@@ -295,7 +295,7 @@ LLVMValueRef cg_map_update(struct codegen *cg, LLVMValueRef map, LLVMValueRef ke
 
 LLVMValueRef cg_map_global(struct codegen *cg, const struct sema_map *m)
 {
-	return cg->map_globals[m->id];
+	return cg->u.map_globals[m->id];
 }
 
 /* ------------------------------------------------------- control flow */
@@ -354,7 +354,7 @@ static void build_count_lost(struct codegen *cg, LLVMValueRef fn, const void *ar
 	(void)fn, (void)arg;
 	LLVMValueRef key = cg_alloca(cg, cg->i32, "zero");
 	LLVMBuildStore(cg->b, LLVMConstInt(cg->i32, 0, 0), key);
-	LLVMValueRef slot = cg_map_lookup(cg, cg->lost_map, key);
+	LLVMValueRef slot = cg_map_lookup(cg, cg->u.lost_map, key);
 	cg_if_nonnull(cg, slot);
 	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, slot, "lost");
 	LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, v, cg_const(cg, 1), ""), slot);
@@ -378,7 +378,7 @@ static void count_lost(struct codegen *cg)
 static void build_event_reserve(struct codegen *cg, LLVMValueRef fn, const void *arg)
 {
 	(void)arg;
-	LLVMValueRef rargs[] = {cg->ringbuf, LLVMGetParam(fn, 0), cg_const(cg, 0)};
+	LLVMValueRef rargs[] = {cg->u.ringbuf, LLVMGetParam(fn, 0), cg_const(cg, 0)};
 	LLVMValueRef rec = cg_helper(cg, BPF_FUNC_ringbuf_reserve, cg->ptr, rargs, 3);
 	cg_if_nonnull(cg, rec);
 	LLVMBuildStore(cg->b, LLVMGetParam(fn, 1), rec);
@@ -393,7 +393,7 @@ static void build_event_reserve(struct codegen *cg, LLVMValueRef fn, const void 
  * printf loop passes its 1M instructions with the call, not inline). */
 static LLVMValueRef event_reserve_inline(struct codegen *cg, LLVMValueRef size, LLVMValueRef id)
 {
-	LLVMValueRef rargs[] = {cg->ringbuf, size, cg_const(cg, 0)};
+	LLVMValueRef rargs[] = {cg->u.ringbuf, size, cg_const(cg, 0)};
 	LLVMValueRef rec = cg_helper(cg, BPF_FUNC_ringbuf_reserve, cg->ptr, rargs, 3);
 	cg_if_nonnull(cg, rec);
 	LLVMBuildStore(cg->b, id, rec);
@@ -440,7 +440,7 @@ LLVMValueRef cg_global_slot(struct codegen *cg, int slot)
 {
 	LLVMValueRef key = cg_alloca(cg, cg->i32, "slot");
 	LLVMBuildStore(cg->b, LLVMConstInt(cg->i32, (unsigned)slot, 0), key);
-	return cg_map_lookup(cg, cg->globals_map, key);
+	return cg_map_lookup(cg, cg->u.globals_map, key);
 }
 
 LLVMValueRef cg_elapsed(struct codegen *cg)

@@ -27,21 +27,37 @@ int codegen_emit(struct sema_program *sp, struct diags *d, const struct codegen_
 
 struct cg_loop;
 
-struct codegen {
-	LLVMContextRef ctx;
-	LLVMModuleRef mod;
-	LLVMBuilderRef b;
-	LLVMDIBuilderRef di;
-	LLVMMetadataRef di_file, di_cu, di_scope;
-	LLVMTypeRef i1, i8, i16, i32, i64, ptr, voidt;
-	struct sema_program *sp;
-	struct arena *arena;
-	struct diags *diags;
+struct llvm_diag_ctx;
 
-	/* maps */
+/* One LLVM context and module with what is their own: the builder, the
+ * debug info, the globals of the maps, the target machine that emits it.
+ * A big script is built as several, each emitted on its own thread
+ * (codegen/emit_split.c); the code generator works on one at a time. */
+struct cg_unit {
+	LLVMContextRef ctx;
+	LLVMBuilderRef b;
+	LLVMTargetMachineRef tm;
+	struct llvm_diag_ctx *llvm_diag;	/* LLVM's errors, for the diagnostics */
+	LLVMModuleRef mod;
+	LLVMDIBuilderRef di;
+	LLVMMetadataRef di_file, di_cu;
 	LLVMValueRef *map_globals;	/* by sema_map id */
 	LLVMValueRef ringbuf;
 	LLVMValueRef lost_map;		/* per-CPU counter of events lost */
+	LLVMValueRef globals_map;	/* start time for elapsed */
+	LLVMValueRef errors_map;	/* its shape is given by cg_errors_finish */
+	LLVMValueRef scratch_map;	/* defined once every program is emitted */
+};
+
+struct codegen {
+	struct cg_unit u;		/* the module being built (cg_enter_unit) */
+	LLVMContextRef ctx;		/* u's, and its builder and types */
+	LLVMBuilderRef b;
+	LLVMTypeRef i1, i8, i16, i32, i64, ptr, voidt;
+	LLVMMetadataRef di_scope;
+	struct sema_program *sp;
+	struct arena *arena;
+	struct diags *diags;
 
 	/* the program being emitted */
 	struct sema_prog *prog;
@@ -57,7 +73,6 @@ struct codegen {
 		bool has_else;
 	} ifs[64];
 	int nifs;
-	LLVMValueRef globals_map;	/* start time for elapsed */
 	struct cg_loop {
 		LLVMBasicBlockRef cont, brk;
 		struct cg_loop *outer;
@@ -65,17 +80,18 @@ struct codegen {
 	LLVMValueRef cb_stop;		/* in a for-over-a-map callback: its exit flag */
 	/* runtime faults counted per site (codegen/cg_errors.c) */
 	struct src_loc loc;		/* of the statement being emitted */
-	LLVMValueRef errors_map;	/* its shape is given by cg_errors_finish */
 	LLVMValueRef site_param;	/* set: the site of failures, in shared code */
 	struct error_site *sites;
 	int nsites, sites_cap;
 	/* large buffers in a per-CPU scratch map, not on the stack (cg_buffer) */
-	LLVMValueRef scratch_map;	/* defined once every program is emitted */
 	LLVMValueRef scratch_ptr, scratch_fn;	/* this function's slot, looked up once */
 	uint32_t scratch_used;		/* bytes of the slot the program uses so far */
 	uint32_t scratch_size;		/* the most any program uses: the value size */
 	int scratch_slots;		/* programs indexes below this have a slot */
 };
+
+/* Makes u the unit being built or emitted. */
+void cg_enter_unit(struct codegen *cg, const struct cg_unit *u);
 
 /* --- helpers for stdlib entries (codegen/cg_*.c) --- */
 LLVMValueRef cg_expr(struct codegen *cg, struct ast_node *e);

@@ -1,93 +1,90 @@
 /* Emission on several cores.  LLVM's passes and the BPF back end take most
  * of a big script's compile time (about 1 ms per probe program here), and
- * they run one function at a time in one thread.  When a module has enough
- * programs, its functions are split in as many parts as there are CPUs (at
- * most SPLIT_MAX): one child process per part, forked after the IR is
- * built, deletes the programs of the other parts, optimises and emits its
- * own, and writes the ELF object to a memfd; the parent links the parts
- * into one object with libbpf's linker.  Processes, not threads: an
- * LLVMContext is not thread-safe, and a forked copy of the module costs
- * nothing to make.
+ * they run one function at a time.  When a script has enough programs,
+ * they are shared out over as many units as there are CPUs (at most
+ * CG_UNITS_MAX) before any IR is built.  Each unit has its own LLVMContext,
+ * module and target machine, so once all are built each is optimised and
+ * emitted on its own thread (LLVM allows that: nothing is shared between
+ * contexts), and libbpf's linker joins the ELF objects into one.
  *
- * The maps are defined in every part; they are made weak, so the linker
- * keeps one definition of each.  The license is made internal, so each part
- * has its own (the linker merges the identical sections).
+ * Threads, not forked processes as before: a child's writes to the
+ * module it shared with its parent were copy-on-write page faults (about
+ * 800 per child on the 100-probe benchmark script, and a child first had
+ * to delete the other parts' functions), and a thread frees its unit in
+ * parallel with the others, where the parent used to free the module
+ * alone after the link.
  *
- * Anything unexpected (a child failing, LLVM reporting an error, the linker
- * refusing) falls back to emitting in one process, which reports errors as
- * it always has. */
+ * The maps are defined in every unit; they are made weak, so the linker
+ * keeps one definition of each.  The license is made internal, so each
+ * unit has its own (the linker merges the identical sections).  What a
+ * thread reports (LLVM's errors) is kept and printed once all are done. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
 
 #include "codegen/emit_split.h"
 
-#define SPLIT_MAX 8
-#define PROGS_PER_PART 4	/* below this, a fork and a link cost more than they save */
+#define PROGS_PER_UNIT 4	/* below this, a context, a thread and a link cost more than they save */
 
-struct part_fn {
-	LLVMValueRef fn;
-	unsigned weight;	/* IR instructions: what the back end's time follows */
-	int part;
-};
-
-static bool is_program(LLVMValueRef fn)
-{
-	const char *sec = LLVMGetSection(fn);
-	return !LLVMIsDeclaration(fn) && sec && *sec;
-}
-
-static unsigned ir_size(LLVMValueRef fn)
-{
-	unsigned n = 0;
-	for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
-		for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = LLVMGetNextInstruction(i))
-			n++;
-	return n;
-}
-
-/* How many parts: SONDE_COMPILE_JOBS when set (tests force a split with
- * it), else the online CPUs, with at least PROGS_PER_PART programs each. */
-static int parts_for(int nprogs)
+/* SONDE_COMPILE_JOBS when set (tests force a split with it), else the
+ * online CPUs, with at least PROGS_PER_UNIT programs each. */
+int cg_split_units(int nprogs)
 {
 	const char *env = getenv("SONDE_COMPILE_JOBS");
 	long jobs = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
 	if (!env || !*env)
-		jobs = jobs < nprogs / PROGS_PER_PART ? jobs : nprogs / PROGS_PER_PART;
-	if (jobs > SPLIT_MAX)
-		jobs = SPLIT_MAX;
+		jobs = jobs < nprogs / PROGS_PER_UNIT ? jobs : nprogs / PROGS_PER_UNIT;
+	if (jobs > CG_UNITS_MAX)
+		jobs = CG_UNITS_MAX;
 	if (jobs > nprogs)
 		jobs = nprogs;
 	return jobs < 2 ? 1 : (int)jobs;
 }
 
+struct weighted {
+	unsigned weight;
+	int index;
+};
+
 static int by_weight(const void *a, const void *b)
 {
-	const struct part_fn *x = a, *y = b;
-	return (x->weight < y->weight) - (x->weight > y->weight);
+	const struct weighted *x = a, *y = b;
+	if (x->weight != y->weight)
+		return (x->weight < y->weight) - (x->weight > y->weight);
+	return (x->index > y->index) - (x->index < y->index);
 }
 
-/* The biggest functions first, each to the least loaded part. */
-static void assign_parts(struct part_fn *fns, int n, int parts)
+/* The heaviest programs first, each to the least loaded unit. */
+void cg_split_assign(const unsigned *weight, int n, int units, int *unit_of)
 {
-	unsigned load[SPLIT_MAX] = {0};
-	qsort(fns, (size_t)n, sizeof(*fns), by_weight);
+	unsigned load[CG_UNITS_MAX] = {0};
+	struct weighted *w = calloc((size_t)n + 1, sizeof(*w));
+	for (int i = 0; i < n; i++) {
+		unit_of[i] = i % units;	/* without memory: in turn */
+		if (w)
+			w[i] = (struct weighted){weight[i], i};
+	}
+	if (!w)
+		return;
+	qsort(w, (size_t)n, sizeof(*w), by_weight);
 	for (int i = 0; i < n; i++) {
 		int best = 0;
-		for (int p = 1; p < parts; p++)
-			if (load[p] < load[best])
-				best = p;
-		fns[i].part = best;
-		load[best] += fns[i].weight + 1;
+		for (int u = 1; u < units; u++)
+			if (load[u] < load[best])
+				best = u;
+		unit_of[w[i].index] = best;
+		load[best] += w[i].weight + 1;
 	}
+	free(w);
 }
 
 static bool write_all(int fd, const void *buf, size_t len)
@@ -101,32 +98,6 @@ static bool write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)w;
 	}
 	return true;
-}
-
-/* The child of part `part`: only its programs, emitted, written to fd. */
-static void __attribute__((noreturn))
-emit_part(struct codegen *cg, struct part_fn *fns, int n, int part, int fd,
-	  cg_emit_fn emit, void *emit_arg)
-{
-	for (int i = 0; i < n; i++)
-		if (fns[i].part != part)
-			LLVMDeleteFunction(fns[i].fn);
-	/* and the subprograms only they called (a loop's callback) */
-	for (bool again = true; again;) {
-		again = false;
-		for (LLVMValueRef f = LLVMGetFirstFunction(cg->mod), next; f; f = next) {
-			next = LLVMGetNextFunction(f);
-			if (!LLVMIsDeclaration(f) && !is_program(f) &&
-			    LLVMGetLinkage(f) == LLVMInternalLinkage && !LLVMGetFirstUse(f)) {
-				LLVMDeleteFunction(f);
-				again = true;
-			}
-		}
-	}
-	void *elf = NULL;
-	size_t len = 0;
-	int rc = emit(cg, emit_arg, &elf, &len);
-	_exit(rc || !write_all(fd, elf, len) ? 1 : 0);
 }
 
 static void *read_fd(int fd, size_t *len)
@@ -154,7 +125,7 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
-static void *link_parts(const int *fds, int parts, size_t *len)
+static void *link_units(const int *fds, int n, size_t *len)
 {
 	int out = memfd_create("sonde-linked", MFD_CLOEXEC);
 	if (out < 0)
@@ -164,8 +135,8 @@ static void *link_parts(const int *fds, int parts, size_t *len)
 	libbpf_print_fn_t old = libbpf_set_print(quiet);
 	struct bpf_linker *l = bpf_linker__new(path, NULL);
 	int err = !l;
-	for (int p = 0; p < parts && !err; p++) {
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[p]);
+	for (int u = 0; u < n && !err; u++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[u]);
 		err = bpf_linker__add_file(l, path, NULL);
 	}
 	if (!err)
@@ -177,69 +148,108 @@ static void *link_parts(const int *fds, int parts, size_t *len)
 	return elf;
 }
 
-/* Weak maps and an internal license for the split, or back as they were. */
-static void set_link_linkage(struct codegen *cg, bool split)
+/* Weak maps and an internal license in each unit, for the linker. */
+static void set_link_linkage(struct cg_unit *u)
 {
-	for (LLVMValueRef g = LLVMGetFirstGlobal(cg->mod); g; g = LLVMGetNextGlobal(g)) {
+	for (LLVMValueRef g = LLVMGetFirstGlobal(u->mod); g; g = LLVMGetNextGlobal(g)) {
 		const char *sec = LLVMGetSection(g);
 		if (!sec)
 			continue;
 		if (!strcmp(sec, ".maps"))
-			LLVMSetLinkage(g, split ? LLVMWeakAnyLinkage : LLVMExternalLinkage);
+			LLVMSetLinkage(g, LLVMWeakAnyLinkage);
 		else if (!strcmp(sec, "license"))
-			LLVMSetLinkage(g, split ? LLVMInternalLinkage : LLVMExternalLinkage);
+			LLVMSetLinkage(g, LLVMInternalLinkage);
 	}
 }
 
-int cg_emit_split(struct codegen *cg, cg_emit_fn emit, void *emit_arg, void **elf, size_t *len)
-{
-	int n = 0;
-	for (LLVMValueRef f = LLVMGetFirstFunction(cg->mod); f; f = LLVMGetNextFunction(f))
-		n += is_program(f);
-	int parts = parts_for(n);
-	if (parts < 2)
-		return 1;
-	struct part_fn *fns = calloc((size_t)n, sizeof(*fns));
-	if (!fns)
-		return 1;
-	int k = 0;
-	for (LLVMValueRef f = LLVMGetFirstFunction(cg->mod); f; f = LLVMGetNextFunction(f))
-		if (is_program(f))
-			fns[k++] = (struct part_fn){.fn = f, .weight = ir_size(f)};
-	assign_parts(fns, n, parts);
-	set_link_linkage(cg, true);
+struct unit_job {
+	struct codegen cg;	/* a copy, with the unit entered */
+	struct diags diags;	/* what it reports, into text */
+	char *text;
+	size_t text_len;
+	FILE *out;
+	cg_emit_fn emit;
+	void *emit_arg;
+	void *elf;
+	size_t len;
+	int rc;
+};
 
-	int fds[SPLIT_MAX];
-	pid_t pids[SPLIT_MAX];
-	int started = 0;
-	bool ok = true;
-	fflush(NULL);	/* nothing buffered is written twice */
-	for (; started < parts; started++) {
-		fds[started] = memfd_create("sonde-part", MFD_CLOEXEC);
-		pids[started] = fds[started] < 0 ? -1 : fork();
-		if (pids[started] == 0)
-			emit_part(cg, fns, n, started, fds[started], emit, emit_arg);
-		if (pids[started] < 0) {
-			if (fds[started] >= 0)
-				close(fds[started]);
-			ok = false;
-			break;
+static void *run_job(void *arg)
+{
+	struct unit_job *j = arg;
+	j->rc = j->emit(&j->cg, j->emit_arg, &j->elf, &j->len);
+	return NULL;
+}
+
+/* An object in a memfd, for the linker (it reads files). */
+static int memfd_of(const void *elf, size_t len)
+{
+	int fd = memfd_create("sonde-unit", MFD_CLOEXEC);
+	if (fd >= 0 && !write_all(fd, elf, len)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+int cg_emit_units(struct codegen *cg, struct cg_unit *units, int n, cg_emit_fn emit,
+		  void *emit_arg, void **elf, size_t *len)
+{
+	struct unit_job jobs[CG_UNITS_MAX];
+	pthread_t threads[CG_UNITS_MAX];
+	bool started[CG_UNITS_MAX] = {0};
+	int rc = 0;
+	*elf = NULL;
+	for (int u = 0; u < n; u++) {
+		struct unit_job *j = &jobs[u];
+		*j = (struct unit_job){.cg = *cg, .emit = emit, .emit_arg = emit_arg};
+		set_link_linkage(&units[u]);
+		cg_enter_unit(&j->cg, &units[u]);
+		j->out = open_memstream(&j->text, &j->text_len);
+		diag_init(&j->diags, cg->diags->src, j->out ? j->out : cg->diags->out);
+		j->diags.errors_as_warnings = cg->diags->errors_as_warnings;
+		j->diags.quiet_warnings = cg->diags->quiet_warnings;
+		j->cg.diags = &j->diags;
+	}
+	/* the last on this thread */
+	for (int u = 0; u < n - 1; u++)
+		started[u] = !pthread_create(&threads[u], NULL, run_job, &jobs[u]);
+	for (int u = 0; u < n; u++)
+		if (!started[u])
+			run_job(&jobs[u]);
+	for (int u = 0; u < n; u++) {
+		struct unit_job *j = &jobs[u];
+		if (started[u])
+			pthread_join(threads[u], NULL);
+		if (j->out) {
+			fclose(j->out);
+			fwrite(j->text, 1, j->text_len, cg->diags->out);
+			free(j->text);
+		}
+		cg->diags->errors += j->diags.errors;
+		cg->diags->warnings += j->diags.warnings;
+		if (j->rc)
+			rc = -1;
+	}
+	int fds[CG_UNITS_MAX];
+	for (int u = 0; u < n; u++) {
+		fds[u] = rc ? -1 : memfd_of(jobs[u].elf, jobs[u].len);
+		if (fds[u] < 0 && !rc) {
+			diag_plain(cg->diags, "internal error: memfd_create: %s", strerror(errno));
+			rc = -1;
+		}
+		free(jobs[u].elf);
+	}
+	if (!rc) {
+		*elf = link_units(fds, n, len);
+		if (!*elf) {
+			diag_plain(cg->diags, "internal error: libbpf could not link the %d parts of the BPF object", n);
+			rc = -1;
 		}
 	}
-	for (int p = 0; p < started; p++) {
-		int status;
-		if (waitpid(pids[p], &status, 0) != pids[p] || !WIFEXITED(status) ||
-		    WEXITSTATUS(status))
-			ok = false;
-	}
-	void *linked = ok ? link_parts(fds, parts, len) : NULL;
-	for (int p = 0; p < started; p++)
-		close(fds[p]);
-	free(fns);
-	if (!linked) {
-		set_link_linkage(cg, false);
-		return 1;
-	}
-	*elf = linked;
-	return 0;
+	for (int u = 0; u < n; u++)
+		if (fds[u] >= 0)
+			close(fds[u]);
+	return rc;
 }

@@ -1,4 +1,4 @@
-/* Emitting a big module's programs on several cores (codegen/emit_split.c). */
+/* Emitting a big script's programs on several cores (codegen/emit_split.c). */
 #ifndef SONDE_CODEGEN_EMIT_SPLIT_H
 #define SONDE_CODEGEN_EMIT_SPLIT_H
 
@@ -6,14 +6,23 @@
 
 #include "codegen/codegen.h"
 
-/* Optimises cg's module and emits it as an ELF object (malloc'd); 0 on
+#define CG_UNITS_MAX 8
+
+/* Optimises cg->u's module and emits it as an ELF object (malloc'd); 0 on
  * success.  arg is the caller's. */
 typedef int (*cg_emit_fn)(struct codegen *cg, void *arg, void **elf, size_t *len);
 
-/* Emits cg's programs split over several processes and links the parts
- * into one object in *elf (malloc'd): 0.  1 when the module is too small to
- * gain from it or anything failed: the module is as it was, for the caller
- * to emit in one piece. */
-int cg_emit_split(struct codegen *cg, cg_emit_fn emit, void *arg, void **elf, size_t *len);
+/* How many units to build a script of nprogs programs as: 1 when it is
+ * too small to gain from more. */
+int cg_split_units(int nprogs);
+
+/* unit_of[i]: the unit of program i, the units' weights even. */
+void cg_split_assign(const unsigned *weight, int n, int units, int *unit_of);
+
+/* Emits the n units, each on its own thread with emit, and links them
+ * into one object in *elf (malloc'd): 0, or -1 with the units' errors
+ * reported. */
+int cg_emit_units(struct codegen *cg, struct cg_unit *units, int n, cg_emit_fn emit,
+		  void *emit_arg, void **elf, size_t *len);
 
 #endif

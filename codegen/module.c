@@ -59,21 +59,27 @@ static LLVMTargetMachineRef target_machine(struct diags *d)
 				       LLVMRelocDefault, LLVMCodeModelDefault);
 }
 
-static void debug_info_init(struct codegen *cg)
+/* The script's file with its text, for BTF's line info. */
+static LLVMMetadataRef script_file(struct codegen *cg)
+{
+	const struct diag_source *src = cg->diags ? cg->diags->src : NULL;
+	const char *file = src ? src->name : "script";
+	return src && src->text ? cg_di_file_with_source(cg->ctx, file, src->text, src->len) : NULL;
+}
+
+static void debug_info_init(struct codegen *cg, LLVMMetadataRef file_with_source)
 {
 	const char *file = cg->diags && cg->diags->src ? cg->diags->src->name : "script";
-	cg->di = LLVMCreateDIBuilder(cg->mod);
-	const struct diag_source *src = cg->diags ? cg->diags->src : NULL;
-	cg->di_file = src && src->text ? cg_di_file_with_source(cg->ctx, file, src->text, src->len)
-				       : NULL;
-	if (!cg->di_file)
-		cg->di_file = LLVMDIBuilderCreateFile(cg->di, file, strlen(file), ".", 1);
-	cg->di_cu = LLVMDIBuilderCreateCompileUnit(
-		cg->di, LLVMDWARFSourceLanguageC, cg->di_file, "sonde", 5, 1, "", 0, 0, "", 0,
+	cg->u.di = LLVMCreateDIBuilder(cg->u.mod);
+	cg->u.di_file = file_with_source;
+	if (!cg->u.di_file)
+		cg->u.di_file = LLVMDIBuilderCreateFile(cg->u.di, file, strlen(file), ".", 1);
+	cg->u.di_cu = LLVMDIBuilderCreateCompileUnit(
+		cg->u.di, LLVMDWARFSourceLanguageC, cg->u.di_file, "sonde", 5, 1, "", 0, 0, "", 0,
 		LLVMDWARFEmissionFull, 0, 0, 0, "", 0, "", 0);
-	LLVMAddModuleFlag(cg->mod, LLVMModuleFlagBehaviorWarning, "Debug Info Version", 18,
+	LLVMAddModuleFlag(cg->u.mod, LLVMModuleFlagBehaviorWarning, "Debug Info Version", 18,
 			  LLVMValueAsMetadata(LLVMConstInt(cg->i32, LLVMDebugMetadataVersion(), 0)));
-	LLVMAddModuleFlag(cg->mod, LLVMModuleFlagBehaviorWarning, "Dwarf Version", 13,
+	LLVMAddModuleFlag(cg->u.mod, LLVMModuleFlagBehaviorWarning, "Dwarf Version", 13,
 			  LLVMValueAsMetadata(LLVMConstInt(cg->i32, 4, 0)));
 }
 
@@ -81,7 +87,7 @@ static void license(struct codegen *cg)
 {
 	static const char gpl[] = "GPL";
 	LLVMValueRef init = LLVMConstStringInContext(cg->ctx, gpl, sizeof(gpl) - 1, 0);
-	LLVMValueRef g = LLVMAddGlobal(cg->mod, LLVMTypeOf(init), "_license");
+	LLVMValueRef g = LLVMAddGlobal(cg->u.mod, LLVMTypeOf(init), "_license");
 	LLVMSetInitializer(g, init);
 	LLVMSetSection(g, "license");
 	LLVMSetAlignment(g, 1);
@@ -164,25 +170,25 @@ static void program_function(struct codegen *cg, struct sema_prog *p)
 	snprintf(name, sizeof(name), "prog_%d", p->index);
 	p->fn_name = arena_strdup(cg->arena, name);
 	LLVMTypeRef ft = LLVMFunctionType(cg->i64, &cg->ptr, 1, 0);
-	cg->fn = LLVMAddFunction(cg->mod, name, ft);
+	cg->fn = LLVMAddFunction(cg->u.mod, name, ft);
 	LLVMSetSection(cg->fn, p->section);
 	LLVMAddAttributeAtIndex(cg->fn, LLVMAttributeFunctionIndex,
 				   LLVMCreateEnumAttribute(cg->ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0));
 	cg->ctx_arg = LLVMGetParam(cg->fn, 0);
 
-	LLVMMetadataRef int_t = LLVMDIBuilderCreateBasicType(cg->di, "long", 4, 64, 5, LLVMDIFlagZero);
-	LLVMMetadataRef void_p = LLVMDIBuilderCreatePointerType(cg->di, NULL, 64, 64, 0, "", 0);
+	LLVMMetadataRef int_t = LLVMDIBuilderCreateBasicType(cg->u.di, "long", 4, 64, 5, LLVMDIFlagZero);
+	LLVMMetadataRef void_p = LLVMDIBuilderCreatePointerType(cg->u.di, NULL, 64, 64, 0, "", 0);
 	LLVMMetadataRef params[] = {int_t, void_p};
-	LLVMMetadataRef sub = LLVMDIBuilderCreateSubroutineType(cg->di, cg->di_file, params, 2,
+	LLVMMetadataRef sub = LLVMDIBuilderCreateSubroutineType(cg->u.di, cg->u.di_file, params, 2,
 								LLVMDIFlagZero);
 	unsigned line = (unsigned)p->probe->loc.line;
-	LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(cg->di, cg->di_file, name, strlen(name),
-							 name, strlen(name), cg->di_file, line, sub,
+	LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(cg->u.di, cg->u.di_file, name, strlen(name),
+							 name, strlen(name), cg->u.di_file, line, sub,
 							 0, 1, line, LLVMDIFlagPrototyped, 1);
 	LLVMSetSubprogram(cg->fn, sp);
 	/* The kernel rejects program BTF whose function prototype has an
 	 * unnamed parameter; the back end takes the name from this variable. */
-	LLVMDIBuilderCreateParameterVariable(cg->di, sp, "ctx", 3, 1, cg->di_file, line, void_p, 1,
+	LLVMDIBuilderCreateParameterVariable(cg->u.di, sp, "ctx", 3, 1, cg->u.di_file, line, void_p, 1,
 					     LLVMDIFlagZero);
 	cg->di_scope = sp;
 
@@ -214,7 +220,7 @@ static int optimise_and_emit(struct codegen *cg, LLVMTargetMachineRef tm, int le
 			     void **elf, size_t *len)
 {
 	char *err = NULL;
-	if (LLVMVerifyModule(cg->mod, LLVMReturnStatusAction, &err)) {
+	if (LLVMVerifyModule(cg->u.mod, LLVMReturnStatusAction, &err)) {
 		diag_plain(cg->diags, "internal error: invalid IR: %s", err ? err : "");
 		LLVMDisposeMessage(err);
 		return -1;
@@ -237,7 +243,7 @@ static int optimise_and_emit(struct codegen *cg, LLVMTargetMachineRef tm, int le
 	char passes[32];
 	snprintf(passes, sizeof(passes), "default<O%d>", level);
 	LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
-	LLVMErrorRef e = LLVMRunPasses(cg->mod, level == 2 ? light : passes, tm, po);
+	LLVMErrorRef e = LLVMRunPasses(cg->u.mod, level == 2 ? light : passes, tm, po);
 	LLVMDisposePassBuilderOptions(po);
 	if (e) {
 		char *msg = LLVMGetErrorMessage(e);
@@ -246,7 +252,7 @@ static int optimise_and_emit(struct codegen *cg, LLVMTargetMachineRef tm, int le
 		return -1;
 	}
 	LLVMMemoryBufferRef buf;
-	if (LLVMTargetMachineEmitToMemoryBuffer(tm, cg->mod, LLVMObjectFile, &err, &buf)) {
+	if (LLVMTargetMachineEmitToMemoryBuffer(tm, cg->u.mod, LLVMObjectFile, &err, &buf)) {
 		diag_plain(cg->diags, "internal error: BPF code generation failed: %s", err ? err : "");
 		LLVMDisposeMessage(err);
 		return -1;
@@ -264,6 +270,7 @@ static int optimise_and_emit(struct codegen *cg, LLVMTargetMachineRef tm, int le
 struct llvm_diag_ctx {
 	struct diags *d;
 	const struct sema_program *sp;
+	int level;	/* of optimisation */
 	bool failed;
 };
 
@@ -293,20 +300,15 @@ static void on_llvm_diag(LLVMDiagnosticInfoRef di, void *opaque)
 	LLVMDisposeMessage(msg);
 }
 
-struct emit_args {
-	LLVMTargetMachineRef tm;
-	int level;
-	const struct llvm_diag_ctx *llvm_diag;
-};
-
-/* The module, optimised and emitted; a failure LLVM reported through the
- * diagnostic handler counts too (emit_split's children have no other way
- * to tell). */
-static int emit_whole(struct codegen *cg, void *arg, void **elf, size_t *len)
+/* The unit's module, optimised and emitted; a failure LLVM reported through
+ * the diagnostic handler counts too (it does not stop the back end). */
+static int emit_unit(struct codegen *cg, void *arg, void **elf, size_t *len)
 {
-	const struct emit_args *ea = arg;
-	int rc = optimise_and_emit(cg, ea->tm, ea->level, elf, len);
-	if (!rc && ea->llvm_diag->failed) {
+	struct llvm_diag_ctx *ld = cg->u.llvm_diag;
+	(void)arg;
+	ld->d = cg->diags;	/* this thread's */
+	int rc = optimise_and_emit(cg, cg->u.tm, ld->level, elf, len);
+	if (!rc && ld->failed) {
 		free(*elf);
 		*elf = NULL;
 		*len = 0;
@@ -315,77 +317,172 @@ static int emit_whole(struct codegen *cg, void *arg, void **elf, size_t *len)
 	return rc;
 }
 
+static void unit_dispose(struct cg_unit *u)
+{
+	free(u->map_globals);
+	LLVMDisposeDIBuilder(u->di);
+	LLVMDisposeModule(u->mod);
+	LLVMDisposeBuilder(u->b);
+	LLVMContextDispose(u->ctx);
+	LLVMDisposeTargetMachine(u->tm);
+	*u = (struct cg_unit){0};
+}
+
+/* On a unit's own thread: emitted, then freed there too. */
+static int emit_and_dispose(struct codegen *cg, void *arg, void **elf, size_t *len)
+{
+	int rc = emit_unit(cg, arg, elf, len);
+	unit_dispose(&cg->u);
+	return rc;
+}
+
+void cg_enter_unit(struct codegen *cg, const struct cg_unit *u)
+{
+	cg->u = *u;
+	cg->ctx = u->ctx;
+	cg->b = u->b;
+	cg->i1 = LLVMInt1TypeInContext(cg->ctx);
+	cg->i8 = LLVMInt8TypeInContext(cg->ctx);
+	cg->i16 = LLVMInt16TypeInContext(cg->ctx);
+	cg->i32 = LLVMInt32TypeInContext(cg->ctx);
+	cg->i64 = LLVMInt64TypeInContext(cg->ctx);
+	cg->ptr = LLVMPointerTypeInContext(cg->ctx, 0);
+	cg->voidt = LLVMVoidTypeInContext(cg->ctx);
+}
+
+/* A new unit, entered: its own context, target machine and module, with
+ * debug info, license and maps; false when LLVM has no BPF target. */
+static bool unit_begin(struct codegen *cg, struct llvm_diag_ctx *ld, bool keep_names)
+{
+	struct cg_unit u = {.tm = target_machine(cg->diags), .llvm_diag = ld};
+	if (!u.tm)
+		return false;
+	u.ctx = LLVMContextCreate();
+	LLVMContextSetDiagnosticHandler(u.ctx, on_llvm_diag, ld);
+	u.b = LLVMCreateBuilderInContext(u.ctx);
+	u.mod = LLVMModuleCreateWithNameInContext("sonde", u.ctx);
+	LLVMSetTarget(u.mod, "bpfel");
+	LLVMTargetDataRef td = LLVMCreateTargetDataLayout(u.tm);
+	char *layout = LLVMCopyStringRepOfTargetData(td);
+	LLVMSetDataLayout(u.mod, layout);
+	LLVMDisposeMessage(layout);
+	LLVMDisposeTargetData(td);
+	cg_enter_unit(cg, &u);
+	LLVMMetadataRef file = script_file(cg);
+	/* names of locals only help a reader of the IR: without --emit-llvm
+	 * (or --dump=ir) LLVM does not spend time making them unique.  After
+	 * script_file: its DIFile comes from parsed IR text, and set before
+	 * that, the DIFile with the embedded source was not made (the script
+	 * was opened again by name for BTF's line text: a FIFO blocked) */
+	LLVMContextSetDiscardValueNames(cg->ctx, !keep_names);
+	debug_info_init(cg, file);
+	license(cg);
+	btf_maps_define(cg);
+	return true;
+}
+
+/* What only the whole program knows (how many failure sites, how much
+ * scratch space): the same shapes in every unit, then its debug info. */
+static void unit_finish(struct codegen *cg)
+{
+	cg_errors_finish(cg);
+	cg_scratch_finish(cg);
+	LLVMDIBuilderFinalize(cg->u.di);
+}
+
+/* What the back end's time follows, roughly: the nodes of the probe's
+ * predicate and body, and its attach points when one program serves
+ * several. */
+static bool count_node(struct ast_node *n, void *ctx)
+{
+	(void)n;
+	(*(unsigned *)ctx)++;
+	return true;
+}
+
+static unsigned prog_weight(const struct sema_prog *p)
+{
+	unsigned n = (unsigned)p->naps;
+	if (p->probe->pred)
+		ast_walk(p->probe->pred, count_node, &n);
+	if (p->probe->body)
+		ast_walk(p->probe->body, count_node, &n);
+	return n;
+}
+
+static void build_program(struct codegen *cg, int i)
+{
+	struct sema_program *sp = cg->sp;
+	struct sema_prog *p = sp->progs[i];
+	/* programs of one probe: each sees its own context */
+	bool shared = (i > 0 && sp->progs[i - 1]->probe == p->probe) ||
+		      (i + 1 < sp->nprogs && sp->progs[i + 1]->probe == p->probe);
+	if (shared)
+		sema_annotate_prog(sp, p);
+	program_function(cg, p);
+}
+
 int codegen_emit(struct sema_program *sp, struct diags *d, const struct codegen_opts *opts,
 		 void **elf, size_t *len)
 {
-	struct llvm_diag_ctx llvm_diag = {.d = d, .sp = sp};
 	target_init();
-	LLVMTargetMachineRef tm = target_machine(d);
-	if (!tm)
-		return -1;
-	struct codegen cg = {.sp = sp, .arena = sp->arena, .diags = d};
-	cg.ctx = LLVMContextCreate();
-	LLVMContextSetDiagnosticHandler(cg.ctx, on_llvm_diag, &llvm_diag);
-	cg.mod = LLVMModuleCreateWithNameInContext("sonde", cg.ctx);
-	LLVMSetTarget(cg.mod, "bpfel");
-	LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
-	char *layout = LLVMCopyStringRepOfTargetData(td);
-	LLVMSetDataLayout(cg.mod, layout);
-	LLVMDisposeMessage(layout);
-	LLVMDisposeTargetData(td);
-	cg.b = LLVMCreateBuilderInContext(cg.ctx);
-	cg.i1 = LLVMInt1TypeInContext(cg.ctx);
-	cg.i8 = LLVMInt8TypeInContext(cg.ctx);
-	cg.i16 = LLVMInt16TypeInContext(cg.ctx);
-	cg.i32 = LLVMInt32TypeInContext(cg.ctx);
-	cg.i64 = LLVMInt64TypeInContext(cg.ctx);
-	cg.ptr = LLVMPointerTypeInContext(cg.ctx, 0);
-	cg.voidt = LLVMVoidTypeInContext(cg.ctx);
-
-	debug_info_init(&cg);
-	/* names of locals only help a reader of the IR: without --emit-llvm
-	 * (or --dump=ir) LLVM does not spend time making them unique.  After
-	 * debug_info_init: its DIFile comes from parsed IR text, and set before
-	 * that, the DIFile with the embedded source was not made (the script
-	 * was opened again by name for BTF's line text: a FIFO blocked) */
-	LLVMContextSetDiscardValueNames(cg.ctx, !opts || !opts->emit_llvm);
-	license(&cg);
-	btf_maps_define(&cg);
-	for (int i = 0; i < sp->nprogs; i++) {
-		struct sema_prog *p = sp->progs[i];
-		bool shared = (i > 0 && sp->progs[i - 1]->probe == p->probe) ||
-			      (i + 1 < sp->nprogs && sp->progs[i + 1]->probe == p->probe);
-		if (shared)
-			sema_annotate_prog(sp, p);
-		program_function(&cg, p);
+	bool print_ir = opts && opts->emit_llvm;
+	/* One unit, or one per core for a big script (printed IR: one) */
+	int nunits = print_ir ? 1 : cg_split_units(sp->nprogs);
+	int *unit_of = calloc((size_t)sp->nprogs + 1, sizeof(*unit_of));
+	unsigned *weight = calloc((size_t)sp->nprogs + 1, sizeof(*weight));
+	if (!unit_of || !weight)
+		nunits = 1;
+	else if (nunits > 1) {
+		for (int i = 0; i < sp->nprogs; i++)
+			weight[i] = prog_weight(sp->progs[i]);
+		cg_split_assign(weight, sp->nprogs, nunits, unit_of);
 	}
-	cg_errors_finish(&cg);
-	cg_scratch_finish(&cg);
-	LLVMDIBuilderFinalize(cg.di);
+	free(weight);
 
-	int rc = 0;
-	if (opts && opts->emit_llvm) {
+	struct codegen cg = {.sp = sp, .arena = sp->arena, .diags = d};
+	struct cg_unit units[CG_UNITS_MAX];
+	struct llvm_diag_ctx diag[CG_UNITS_MAX];
+	int built = 0, rc = 0;
+	for (; built < nunits; built++) {
+		diag[built] = (struct llvm_diag_ctx){.d = d, .sp = sp,
+						     .level = opts ? opts->opt_level : 2};
+		if (!unit_begin(&cg, &diag[built], print_ir)) {
+			rc = -1;
+			break;
+		}
+		for (int i = 0; i < sp->nprogs; i++)
+			if (!unit_of || unit_of[i] == built)
+				build_program(&cg, i);
+		units[built] = cg.u;
+	}
+	free(unit_of);
+	for (int k = 0; k < built; k++) {
+		cg_enter_unit(&cg, &units[k]);
+		unit_finish(&cg);
+		units[k] = cg.u;
+	}
+
+	if (!rc && print_ir) {
 		char *err = NULL;
-		if (LLVMPrintModuleToFile(cg.mod, opts->emit_llvm, &err)) {
+		if (LLVMPrintModuleToFile(units[0].mod, opts->emit_llvm, &err)) {
 			diag_plain(d, "cannot write %s: %s", opts->emit_llvm, err ? err : "");
 			rc = -1;
 		}
 		LLVMDisposeMessage(err);
 	}
-	struct emit_args ea = {.tm = tm, .level = opts ? opts->opt_level : 2, .llvm_diag = &llvm_diag};
-	if (!rc && (!opts || !opts->emit_llvm) && cg_emit_split(&cg, emit_whole, &ea, elf, len) == 0)
-		;	/* emitted on several cores */
-	else if (!rc)
-		rc = emit_whole(&cg, &ea, elf, len);
+	if (!rc && nunits > 1) {
+		/* each unit freed on its thread */
+		rc = cg_emit_units(&cg, units, nunits, emit_and_dispose, NULL, elf, len);
+		built = 0;
+	} else if (!rc) {
+		rc = emit_unit(&cg, NULL, elf, len);
+	}
 	if (!rc) {
 		sp->elf = *elf;
 		sp->elf_len = *len;
 	}
-	free(cg.map_globals);
-	LLVMDisposeDIBuilder(cg.di);
-	LLVMDisposeBuilder(cg.b);
-	LLVMDisposeModule(cg.mod);
-	LLVMContextDispose(cg.ctx);
-	LLVMDisposeTargetMachine(tm);
+	for (int k = 0; k < built; k++)
+		unit_dispose(&units[k]);
 	return rc;
 }

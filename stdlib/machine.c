@@ -114,7 +114,7 @@ static LLVMValueRef bswap_emit(struct codegen *cg, struct ast_node *n, struct as
 	char name[32];
 	snprintf(name, sizeof(name), "llvm.bswap.i%u", size * 8);
 	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, &it, 1);
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->u.mod, id, &it, 1);
 	LLVMValueRef r = LLVMBuildCall2(cg->b, LLVMIntrinsicGetType(cg->ctx, id, &it, 1), fn, &x, 1, "bswap");
 	return size == 8 ? r : LLVMBuildZExt(cg->b, r, cg->i64, "");
 }

@@ -76,7 +76,7 @@ static struct type *len_check(struct sema *s, struct ast_node *n)
 static LLVMValueRef count_callback(struct codegen *cg)
 {
 	static const char name[] = "sonde_count_elem";
-	LLVMValueRef fn = LLVMGetNamedFunction(cg->mod, name);
+	LLVMValueRef fn = LLVMGetNamedFunction(cg->u.mod, name);
 	if (fn)
 		return fn;
 	fn = cg_subprog(cg, name, 1);

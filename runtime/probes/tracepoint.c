@@ -334,19 +334,26 @@ static int tracepoint_expand(struct probe_env *env, const struct ast_node *node,
 		return -1;
 	}
 	const struct tracefs_event *ev;
-	int n = tracefs_events(&ev);
-	if (n < 0) {
-		diag_error(env->diags, node->loc, "%s", tracefs_error());
-		return -1;
-	}
-
+	int n;
 	if (!has_wildcard(cat) && !has_wildcard(name)) {
+		if (!tracefs_root()) {
+			diag_error(env->diags, node->loc, "%s", tracefs_error());
+			return -1;
+		}
 		if (!tracefs_event_exists(cat, name)) {
 			diag_error(env->diags, node->loc, "tracepoint not found: %s:%s", cat, name);
-			hint_closest(env, cat, name, ev, n);
+			/* the list only for the hint */
+			if ((n = tracefs_events(&ev)) > 0)
+				hint_closest(env, cat, name, ev, n);
 			return -1;
 		}
 		return push_tracepoint(env, node, cat, name, out);
+	}
+
+	n = tracefs_events(&ev);
+	if (n < 0) {
+		diag_error(env->diags, node->loc, "%s", tracefs_error());
+		return -1;
 	}
 
 	int matched = 0, first = out->len;

@@ -59,19 +59,13 @@ static LLVMTargetMachineRef target_machine(struct diags *d)
 				       LLVMRelocDefault, LLVMCodeModelDefault);
 }
 
-/* The script's file with its text, for BTF's line info. */
-static LLVMMetadataRef script_file(struct codegen *cg)
+static void debug_info_init(struct codegen *cg)
 {
 	const struct diag_source *src = cg->diags ? cg->diags->src : NULL;
 	const char *file = src ? src->name : "script";
-	return src && src->text ? cg_di_file_with_source(cg->ctx, file, src->text, src->len) : NULL;
-}
-
-static void debug_info_init(struct codegen *cg, LLVMMetadataRef file_with_source)
-{
-	const char *file = cg->diags && cg->diags->src ? cg->diags->src->name : "script";
 	cg->u.di = LLVMCreateDIBuilder(cg->u.mod);
-	cg->u.di_file = file_with_source;
+	cg->u.di_file = src && src->text ? cg_di_file_with_source(cg->ctx, file, src->text, src->len)
+					 : NULL;
 	if (!cg->u.di_file)
 		cg->u.di_file = LLVMDIBuilderCreateFile(cg->u.di, file, strlen(file), ".", 1);
 	cg->u.di_cu = LLVMDIBuilderCreateCompileUnit(
@@ -368,14 +362,13 @@ static bool unit_begin(struct codegen *cg, struct llvm_diag_ctx *ld, bool keep_n
 	LLVMDisposeMessage(layout);
 	LLVMDisposeTargetData(td);
 	cg_enter_unit(cg, &u);
-	LLVMMetadataRef file = script_file(cg);
+	debug_info_init(cg);
 	/* names of locals only help a reader of the IR: without --emit-llvm
 	 * (or --dump=ir) LLVM does not spend time making them unique.  After
-	 * script_file: its DIFile comes from parsed IR text, and set before
+	 * debug_info_init: its DIFile comes from parsed IR text, and set before
 	 * that, the DIFile with the embedded source was not made (the script
 	 * was opened again by name for BTF's line text: a FIFO blocked) */
 	LLVMContextSetDiscardValueNames(cg->ctx, !keep_names);
-	debug_info_init(cg, file);
 	license(cg);
 	btf_maps_define(cg);
 	return true;

@@ -240,10 +240,9 @@ static void detach_all(struct runtime *rt)
  * global slot still says so. */
 static void exit_poll(struct runtime *rt)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(rt->obj, SONDE_MAP_GLOBALS);
 	uint32_t key = SONDE_GLOBAL_EXIT;
 	uint64_t v = 0;
-	if (!m || bpf_map_lookup_elem(bpf_map__fd(m), &key, &v) || !(v >> 32))
+	if (rt->globals_fd < 0 || bpf_map_lookup_elem(rt->globals_fd, &key, &v) || !(v >> 32))
 		return;
 	/* The flag is set before the exit event is sent: show what the ring
 	 * buffer holds first (what the probes printed before exit() and the
@@ -272,13 +271,12 @@ static void coalesce_nap(void)
 
 static void globals_init(struct runtime *rt)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(rt->obj, SONDE_MAP_GLOBALS);
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	uint64_t start = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	uint32_t key = 0;
-	if (m)
-		bpf_map_update_elem(bpf_map__fd(m), &key, &start, BPF_ANY);
+	if (rt->globals_fd >= 0)
+		bpf_map_update_elem(rt->globals_fd, &key, &start, BPF_ANY);
 }
 
 static int load(struct runtime *rt, const void *elf, size_t len)
@@ -316,6 +314,8 @@ static int load(struct runtime *rt, const void *elf, size_t len)
 	}
 	struct bpf_map *lost = bpf_object__find_map_by_name(rt->obj, SONDE_MAP_LOST);
 	rt->lost_fd = lost ? bpf_map__fd(lost) : -1;
+	struct bpf_map *globals = bpf_object__find_map_by_name(rt->obj, SONDE_MAP_GLOBALS);
+	rt->globals_fd = globals ? bpf_map__fd(globals) : -1;
 	struct bpf_map *events = bpf_object__find_map_by_name(rt->obj, SONDE_MAP_EVENTS);
 	rt->rb = ring_buffer__new(bpf_map__fd(events), on_event, rt, NULL);
 	if (!rt->rb) {
@@ -337,7 +337,7 @@ static void teardown(struct runtime *rt)
 int runtime_run(struct sema_program *sp, const void *elf, size_t len,
 		const struct runtime_opts *opts)
 {
-	struct runtime rt = {.sp = sp, .opts = *opts, .lost_fd = -1};
+	struct runtime rt = {.sp = sp, .opts = *opts, .lost_fd = -1, .globals_fd = -1};
 	if (output_open(&rt.out, &opts->output))
 		return 1;
 	const char **names = calloc((size_t)sp->naps + 1, sizeof(*names));

@@ -41,6 +41,7 @@ struct runtime {
 	int *map_fds;		/* by sema_map id */
 	bool *map_zeroed;	/* by sema_map id: zero() or clear() ran on it */
 	int lost_fd;
+	int globals_fd;		/* start time, exit flag (SONDE_GLOBAL_*) */
 	struct loaded_probe *probes;
 	int nprobes;
 	int ncpus;		/* possible CPUs: per-CPU value arrays */

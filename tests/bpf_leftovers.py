@@ -14,6 +14,14 @@ map / link show id N), and tracefs' kprobe_events and uprobe_events must
 hold no event libbpf made for that pid (libbpf_PID_...).  The kernel frees
 objects a little after the last file descriptor closes: each gets 3 s.
 
+A link holds its program, so a program gone means its links are gone too,
+even those that lived too briefly to be seen in fdinfo.
+
+With --count-created, CMD runs under strace (bpf calls only) and the
+checker prints "created: P programs, M maps, L links" from the calls that
+succeeded: proof that links made and torn down within a millisecond (an
+attach failing halfway) were made at all, which sampling cannot give.
+
 With --nothing-loaded, CMD runs under strace (bpf and perf_event_open
 calls only) and must not have created any BPF program, map, link or BTF
 object, nor opened a perf event, not even for a moment: the line before the
@@ -95,11 +103,35 @@ def created(path):
     return made
 
 
+def created_counts(made):
+    """'P programs, M maps, L links' from created()'s calls."""
+    n = {"programs": 0, "maps": 0, "links": 0}
+    for call in made:
+        if "BPF_PROG_LOAD" in call:
+            n["programs"] += 1
+        elif "BPF_MAP_CREATE" in call:
+            n["maps"] += 1
+        elif "BPF_LINK_CREATE" in call or "BPF_RAW_TRACEPOINT_OPEN" in call:
+            n["links"] += 1
+    return ", ".join(f"{v} {k}" for k, v in n.items())
+
+
+def traced_child(pid):
+    """The command strace (pid) runs, once it has started."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            kids = f.read().split()
+    except OSError:
+        return None
+    return int(kids[0]) if kids else None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--signal", action="append", default=[])
     ap.add_argument("--delay", type=float, default=0.5)
     ap.add_argument("--nothing-loaded", action="store_true")
+    ap.add_argument("--count-created", action="store_true")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
@@ -107,7 +139,7 @@ def main():
         ap.error("no command")
 
     trace = None
-    if args.nothing_loaded:
+    if args.nothing_loaded or args.count_created:
         trace = tempfile.NamedTemporaryFile(prefix="bpf-leftovers-", suffix=".strace")
         cmd = ["strace", "-f", "-qq", "-e", "trace=bpf,perf_event_open", "-o", trace.name,
                "--"] + cmd
@@ -144,8 +176,12 @@ def main():
 
     if args.signal:
         threading.Thread(target=signaller, daemon=True).start()
+    pid = None if trace else proc.pid
     while proc.poll() is None:
-        held_ids(proc.pid, seen)
+        if trace:  # strace forks a short-lived test child before the real one
+            pid = traced_child(proc.pid) or pid
+        if pid:
+            held_ids(pid, seen)
         time.sleep(0.005)
     reader.join(5)
     say(f"exit status {proc.returncode}")
@@ -161,15 +197,16 @@ def main():
                 time.sleep(0.05)
             if there:
                 left.append(f"{kind} {ident}: {desc}")
-    left += probe_events(proc.pid)
-    if trace:
+    left += probe_events(pid or proc.pid)
+    made = []
+    if args.nothing_loaded:
         made = created(trace.name)
         for call in made:
             print(f"CREATED: {call}")
         if not made:
             print("created: nothing")
-    else:
-        made = []
+    elif trace:
+        print(f"created: {created_counts(created(trace.name))}")
     if left:
         for item in left:
             print(f"LEFTOVER: {item}")

@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="llvm-19-dev clang-19 libbpf-dev libelf-dev libdw-dev flex bison cmake make gcc
 pkg-config zlib1g-dev libzstd-dev libz3-dev libxml2-dev python3 time bpftool
-libclang-rt-19-dev valgrind lld
+libclang-rt-19-dev valgrind lld lld-19 liblzma-dev libbz2-dev libstdc++-12-dev
 systemtap-sdt-dev prometheus"
 # bpftrace is only for comparing output and benchmarks; sonde never needs it.
 if [ "${SONDE_WITH_BPFTRACE:-1}" = 1 ]; then

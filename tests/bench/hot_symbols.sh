@@ -11,7 +11,7 @@
 # of the text resident.  Packed, the peak RSS of BEGIN { exit(); } halves
 # (README, "Peak RSS").  Stale names are harmless (lld ignores them), so
 # regenerate only when LLVM or the code generator changes much.  Needs
-# valgrind; compile-only runs, no root.
+# valgrind; compile-only runs, plus two real runs when root.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -31,6 +31,11 @@ trace() {
 		"$sonde" "$@" >/dev/null 2>&1 || true
 }
 trace --version
+# a real run too, when root: loading and attaching (libbpf, linked in)
+if [ "$(id -u)" = 0 ]; then
+	trace -e 'BEGIN { printf("hi\n"); exit(); }'
+	trace -e 'tracepoint:syscalls:sys_enter_getppid { @[comm] = count(); } interval:ms:200 { exit(); }'
+fi
 trace --emit-elf "$tmp/x.o" -e 'BEGIN { exit(); }'
 trace --emit-elf "$tmp/x.o" "$tmp/many.bt"
 trace --emit-elf "$tmp/x.o" -e 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); @s[str(args.filename)] = count(); @h = hist(args.flags); @l = lhist(pid, 0, 100, 10); @a = avg(pid); printf("%s %d %s\n", comm, tid, str(args.filename)); if (pid > 100) { @m[pid, comm] = max(nsecs); } } interval:s:1 { print(@h); clear(@a); }'

@@ -224,6 +224,14 @@ static void add_setup_prog(struct sema *s, struct ast_node *probe, struct attach
 	PUSH(s->sp->progs, s->sp->nprogs, prog);
 }
 
+/* same_context compares the args of attach points whose probe reads them:
+ * their fields are loaded first (false: they cannot be, and it was said). */
+static bool args_loaded(struct sema *s, struct attach_point *ap)
+{
+	const struct ctx_field *f;
+	return attach_point_fields(ap, s->a, s->d, true, &f) >= 0;
+}
+
 /* bpftrace's default for max_probes.  sonde counts programs, not attach
  * points: a wildcard that shares one program (kprobe:vfs_*) counts once. */
 #define SEMA_MAX_PROGRAMS 512
@@ -267,6 +275,9 @@ static void sema_expand_probe(struct sema *s, struct ast_node *probe)
 			if (p->probe != probe || p->provider != ap->provider)
 				continue;
 			bool uses_args = uses.args || (uses.argn && p->provider->argn_is_args);
+			if (p->provider->same_context && uses_args &&
+			    !(args_loaded(s, p->aps[0]) && args_loaded(s, ap)))
+				continue;
 			if (p->provider->same_context &&
 			    !p->provider->same_context(p->aps[0], ap, uses_args))
 				continue;

@@ -145,15 +145,28 @@ struct type *sema_check_map_keys(struct sema *s, struct ast_node *n)
 	return check_map(s, n);
 }
 
-/* A field of the current program's context (its first attach point's: the
- * program's attach points share one context). */
-static const struct ctx_field *ctx_lookup(struct sema *s, const char *name, bool builtin)
+/* The current program's context fields (its first attach point's: the
+ * program's attach points share one context), in *f; args: the args
+ * fields too, loaded now if still pending.  -1: they cannot be loaded
+ * (the error has been reported). */
+static int ctx_fields(struct sema *s, bool args, const struct ctx_field **f)
 {
 	struct sema_prog *p = s->prog;
-	struct attach_point *ap = p && p->naps ? p->aps[0] : NULL;
-	for (int i = 0; ap && i < ap->nfields; i++)
-		if (ap->fields[i].builtin == builtin && !strcmp(ap->fields[i].name, name))
-			return &ap->fields[i];
+	*f = NULL;
+	if (!p || !p->naps)
+		return 0;
+	return attach_point_fields(p->aps[0], s->a, s->d, args, f);
+}
+
+/* A field of the current program's context: an args field, or a builtin
+ * one (arg0, retval). */
+static const struct ctx_field *ctx_lookup(struct sema *s, const char *name, bool builtin)
+{
+	const struct ctx_field *f;
+	int n = ctx_fields(s, !builtin, &f);
+	for (int i = 0; i < n; i++)
+		if (f[i].builtin == builtin && !strcmp(f[i].name, name))
+			return &f[i];
 	return NULL;
 }
 
@@ -176,10 +189,13 @@ static bool is_ctx_builtin_name(const char *name)
 static struct type *args_record(struct sema *s, struct ast_node *n)
 {
 	struct sema_prog *p = s->prog;
-	struct attach_point *ap = p && p->naps ? p->aps[0] : NULL;
+	const struct ctx_field *fs;
+	int nf = ctx_fields(s, true, &fs);
+	if (nf < 0)
+		return type_error(s->a);
 	int k = 0;
-	for (int i = 0; ap && i < ap->nfields; i++)
-		k += !ap->fields[i].builtin;
+	for (int i = 0; i < nf; i++)
+		k += !fs[i].builtin;
 	if (!k) {
 		sema_error(s, n->loc, "args is not available in %s probes", p ? p->provider->name : "these");
 		return type_error(s->a);
@@ -187,16 +203,16 @@ static struct type *args_record(struct sema *s, struct ast_node *n)
 	struct type **f = arena_alloc(s->a, sizeof(*f) * k);
 	const char **names = arena_alloc(s->a, sizeof(*names) * k);
 	k = 0;
-	for (int i = 0; i < ap->nfields; i++) {
-		if (ap->fields[i].builtin)
+	for (int i = 0; i < nf; i++) {
+		if (fs[i].builtin)
 			continue;
-		struct type *ft = ap->fields[i].type;
+		struct type *ft = fs[i].type;
 		if (ft->kind == TY_RECORD) {
 			sema_error(s, n->loc, "args holds %s by value: print its fields instead",
 				   ft->name ? ft->name : "a struct");
 			return type_error(s->a);
 		}
-		names[k] = ap->fields[i].name;
+		names[k] = fs[i].name;
 		f[k++] = ft;
 	}
 	struct type *t = type_tuple(s->a, f, k);
@@ -450,9 +466,13 @@ static struct type *check_field(struct sema *s, struct ast_node *n)
 		return sema_check_member(s, n);
 	struct sema_prog *p = s->prog;
 	struct attach_point *ap = p && p->naps ? p->aps[0] : NULL;
+	const struct ctx_field *fs;
+	int nf = ctx_fields(s, true, &fs);
+	if (nf < 0)
+		return set(n, type_error(s->a));
 	bool any = false;
-	for (int i = 0; ap && i < ap->nfields; i++)
-		any |= !ap->fields[i].builtin;
+	for (int i = 0; i < nf; i++)
+		any |= !fs[i].builtin;
 	const struct ctx_field *f = any ? ctx_lookup(s, n->name, false) : NULL;
 	if (f) {
 		n->extra = (void *)f;
@@ -474,9 +494,9 @@ static struct type *check_field(struct sema *s, struct ast_node *n)
 	if (s->final) {
 		const char *names[128];
 		int k = 0;
-		for (int i = 0; i < ap->nfields && k < 128; i++)
-			if (!ap->fields[i].builtin)
-				names[k++] = ap->fields[i].name;
+		for (int i = 0; i < nf && k < 128; i++)
+			if (!fs[i].builtin)
+				names[k++] = fs[i].name;
 		const char *c = diag_closest(n->name, names, k);
 		if (c)
 			diag_hint(s->d, "did you mean args.%s?", c);

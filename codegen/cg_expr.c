@@ -313,15 +313,17 @@ static LLVMValueRef args_record(struct codegen *cg, struct ast_node *n, LLVMValu
 				uint32_t dst_size)
 {
 	const struct type *t = n->type;
-	const struct attach_point *ap = cg->prog->aps[0];
+	/* loaded by the semantic pass, which typed args from them */
+	const struct ctx_field *fs;
+	int nf = attach_point_fields(cg->prog->aps[0], cg->sp->arena, cg->diags, true, &fs);
 	LLVMValueRef buf = dst && dst_size >= t->size ? dst : cg_buffer(cg, t->size, "args");
 	int k = 0;
-	for (int i = 0; i < ap->nfields && k < t->nfields; i++) {
-		if (ap->fields[i].builtin)
+	for (int i = 0; i < nf && k < t->nfields; i++) {
+		if (fs[i].builtin)
 			continue;
 		struct ast_node field = {.kind = AST_FIELD, .loc = n->loc, .lhs = n,
-					 .name = (char *)ap->fields[i].name,
-					 .extra = (void *)&ap->fields[i], .type = t->fields[k]};
+					 .name = (char *)fs[i].name,
+					 .extra = (void *)&fs[i], .type = t->fields[k]};
 		cg_expr_into(cg, &field, cg_gep(cg, buf, t->offsets[k]), t->fields[k]);
 		k++;
 	}

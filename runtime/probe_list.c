@@ -74,17 +74,18 @@ static void describe(FILE *out, const char *name)
 	struct probe_env env = {.arena = &a, .diags = &d};
 	struct attach_list aps = {0};
 	if (probe_expand(&env, &node, &aps) == 0 && aps.len) {
-		const struct attach_point *ap = aps.items[0];
+		struct attach_point *ap = aps.items[0];
+		const struct ctx_field *f;
+		int n;
 		if (ap->provider->describe) {
 			ap->provider->describe(ap, out);
-		} else {
-			for (int i = 0; i < ap->nfields; i++)
-				if (!ap->fields[i].builtin)
-					fprintf(out, "    %s %s\n", type_name(&a, ap->fields[i].type),
-						ap->fields[i].name);
-			for (int i = 0; i < ap->nfields; i++)
-				if (!strcmp(ap->fields[i].name, "retval"))
-					fprintf(out, "    %s retval\n", type_name(&a, ap->fields[i].type));
+		} else if ((n = attach_point_fields(ap, &a, &d, true, &f)) >= 0) {
+			for (int i = 0; i < n; i++)
+				if (!f[i].builtin)
+					fprintf(out, "    %s %s\n", type_name(&a, f[i].type), f[i].name);
+			for (int i = 0; i < n; i++)
+				if (!strcmp(f[i].name, "retval"))
+					fprintf(out, "    %s retval\n", type_name(&a, f[i].type));
 		}
 	}
 	if (null)

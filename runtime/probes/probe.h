@@ -51,9 +51,12 @@ struct attach_point {
 	char *func;	     /* tracepoint name, function */
 	uint64_t period;     /* interval/profile: nanoseconds or hz, per unit */
 	struct src_loc loc;  /* of the attach point as written */
-	/* context: what args.x means here (tracepoint fields, BTF arguments) */
+	/* context: what args.x means here (tracepoint fields, BTF arguments);
+	 * read them through attach_point_fields, which loads them on first use */
 	struct ctx_field *fields;
 	int nfields;
+	bool fields_pending;	/* args fields left to provider->load_fields */
+	bool fields_failed;	/* load_fields failed (and said why) */
 	int index;	     /* in the program's list of all attach points (probe builtin) */
 	/* Several attach points served by one attachment (one program on
 	 * raw_syscalls:sys_enter for many sys_enter_* tracepoints): the
@@ -140,8 +143,16 @@ struct probe_provider {
 	enum bpf_prog_type prog_type;
 	/* libbpf section name of the program for this attach point. */
 	const char *(*section)(struct arena *a, const struct attach_point *ap);
+	/* Optional: fills ap->fields with the args fields that expand left
+	 * pending (fields_pending), when something first needs them: reading
+	 * a tracepoint's format file costs more than expanding the attach
+	 * point.  Builtin fields (argN, retval) are never left pending.
+	 * Reports errors through d at ap->loc and returns -1, with ap->fields
+	 * left as they were. */
+	int (*load_fields)(struct arena *a, struct diags *d, struct attach_point *ap);
 	/* Whether two attach points can share one compiled program; uses_args:
-	 * the probe's body reads args, so their args must agree. */
+	 * the probe's body reads args, so their args must agree (and both
+	 * attach points' fields have then been loaded). */
 	bool (*same_context)(const struct attach_point *x, const struct attach_point *y,
 			     bool uses_args);
 	/* When set and true for an attach point, one attachment of the program
@@ -206,6 +217,13 @@ extern const struct probe_provider *const probe_providers[];
 extern const int probe_provider_count;
 
 void attach_list_push(struct arena *a, struct attach_list *l, struct attach_point *ap);
+/* The attach point's context fields (in *fields; their count returned).
+ * args: the caller wants args fields too, not only the builtin ones, so
+ * fields still pending are loaded now (a, the arena ap lives in; errors
+ * through d, reported once).  Returns -1 when the args fields cannot be
+ * loaded. */
+int attach_point_fields(struct attach_point *ap, struct arena *a, struct diags *d, bool args,
+			const struct ctx_field **fields);
 struct attach_point *attach_point_new(struct arena *a, const struct probe_provider *p,
 				      const struct ast_node *ap);
 

@@ -66,6 +66,17 @@ struct attach_point *attach_point_new(struct arena *a, const struct probe_provid
 	return ap;
 }
 
+int attach_point_fields(struct attach_point *ap, struct arena *a, struct diags *d, bool args,
+			const struct ctx_field **fields)
+{
+	if (args && ap->fields_pending) {
+		ap->fields_pending = false;
+		ap->fields_failed = ap->provider->load_fields(a, d, ap) < 0;
+	}
+	*fields = ap->fields;
+	return args && ap->fields_failed ? -1 : ap->nfields;
+}
+
 /* ------------------------------------------------------------- splitting */
 
 struct strbuf {

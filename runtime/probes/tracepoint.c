@@ -225,6 +225,15 @@ static int tracepoint_fields(struct arena *a, struct attach_point *ap)
 	return 0;
 }
 
+static int tracepoint_load_fields(struct arena *a, struct diags *d, struct attach_point *ap)
+{
+	if (tracepoint_fields(a, ap) < 0) {
+		diag_error(d, ap->loc, "%s", tracefs_error());
+		return -1;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------- expansion */
 
 /* A wide wildcard over syscall tracepoints is served by raw_syscalls:
@@ -264,19 +273,17 @@ static void fuse_syscalls(struct attach_point **aps, int n)
 	}
 }
 
-static int push_tracepoint(struct probe_env *env, const struct ast_node *node, const char *cat,
-			   const char *name, struct attach_list *out)
+static void push_tracepoint(struct probe_env *env, const struct ast_node *node, const char *cat,
+			    const char *name, struct attach_list *out)
 {
 	struct attach_point *ap = attach_point_new(env->arena, &probe_tracepoint, node);
 	ap->target = arena_strdup(env->arena, cat);
 	ap->func = arena_strdup(env->arena, name);
 	ap->name = arena_printf(env->arena, "tracepoint:%s:%s", cat, name);
-	if (tracepoint_fields(env->arena, ap) < 0) {
-		diag_error(env->diags, node->loc, "%s", tracefs_error());
-		return -1;
-	}
+	/* its format file is read when args are first needed: a wildcard
+	 * over hundreds of tracepoints whose body never reads them reads none */
+	ap->fields_pending = true;
 	attach_list_push(env->arena, out, ap);
-	return 0;
 }
 
 static void hint_closest(struct probe_env *env, const char *cat, const char *name,
@@ -347,7 +354,8 @@ static int tracepoint_expand(struct probe_env *env, const struct ast_node *node,
 				hint_closest(env, cat, name, ev, n);
 			return -1;
 		}
-		return push_tracepoint(env, node, cat, name, out);
+		push_tracepoint(env, node, cat, name, out);
+		return 0;
 	}
 
 	n = tracefs_events(&ev);
@@ -360,8 +368,7 @@ static int tracepoint_expand(struct probe_env *env, const struct ast_node *node,
 	for (int i = 0; i < n; i++) {
 		if (fnmatch(cat, ev[i].category, 0) || fnmatch(name, ev[i].name, 0))
 			continue;
-		if (push_tracepoint(env, node, ev[i].category, ev[i].name, out) < 0)
-			return -1;
+		push_tracepoint(env, node, ev[i].category, ev[i].name, out);
 		matched++;
 	}
 	if (matched)	/* out->items may still be NULL */
@@ -473,6 +480,7 @@ const struct probe_provider probe_tracepoint = {
 	.expand = tracepoint_expand,
 	.prog_type = BPF_PROG_TYPE_TRACEPOINT,
 	.section = tracepoint_section,
+	.load_fields = tracepoint_load_fields,
 	.same_context = tracepoint_same_context,
 	.attach_once = tracepoint_attach_once,
 	.describe = tracepoint_describe,

@@ -13,6 +13,7 @@
 
 #include "ast/sema.h"
 #include "ast/sema_internal.h"
+#include "ast/sema_share.h"
 #include "stdlib/stdlib.h"
 #include "stdlib/entries.h"
 
@@ -173,33 +174,6 @@ static void sema_config(struct sema *s, struct ast_node *cfg)
 	}
 }
 
-struct args_use {
-	bool args, argn;
-};
-
-static bool find_args(struct ast_node *n, void *ctx)
-{
-	struct args_use *u = ctx;
-	if (n->kind == AST_IDENT && !strcmp(n->name, "args"))
-		u->args = true;
-	if (n->kind == AST_IDENT && !strncmp(n->name, "arg", 3) && n->name[3] >= '0' &&
-	    n->name[3] <= '9' && strspn(n->name + 3, "0123456789") == strlen(n->name + 3))
-		u->argn = true;
-	return !(u->args && u->argn);
-}
-
-/* Whether a probe reads args (and argN): attach points whose args differ
- * can then not share a program. */
-static struct args_use probe_uses_args(struct ast_node *probe)
-{
-	struct args_use u = {0};
-	if (probe->pred)
-		ast_walk(probe->pred, find_args, &u);
-	if (probe->body)
-		ast_walk(probe->body, find_args, &u);
-	return u;
-}
-
 /* The hidden program an attach point asks for (watchpoint:FUNC+argN): a
  * program of its own, which sends an event the stdlib's sl_probe_setup
  * hands to the provider in the runtime. */
@@ -224,21 +198,73 @@ static void add_setup_prog(struct sema *s, struct ast_node *probe, struct attach
 	PUSH(s->sp->progs, s->sp->nprogs, prog);
 }
 
-/* same_context compares the args of attach points whose probe reads them:
- * their fields are loaded first (false: they cannot be, and it was said). */
-static bool args_loaded(struct sema *s, struct attach_point *ap)
-{
-	const struct ctx_field *f;
-	return attach_point_fields(ap, s->a, s->d, true, &f) >= 0;
-}
-
 /* bpftrace's default for max_probes.  sonde counts programs, not attach
  * points: a wildcard that shares one program (kprobe:vfs_*) counts once. */
 #define SEMA_MAX_PROGRAMS 512
 
+/* A fused syscall wildcard (ap->dispatch) whose programs differ (a body
+ * printing args whole: their fields differ) puts them all on one raw
+ * tracepoint, and the kernel runs at most 64 programs on a tracepoint
+ * (BPF_TRACE_MAX_PROGS).  Past this many, the probe's attach points are
+ * attached one by one, as without fusion. */
+#define SEMA_MAX_DISPATCHED 32
+
+/* Groups the probe's attach points into programs: -1 past max_programs
+ * (said). */
+static int group_programs(struct sema *s, struct ast_node *probe, struct attach_list *aps,
+			  const struct args_use *uses)
+{
+	/* Each program is compiled, and loaded through the verifier: a
+	 * wildcard whose attach points cannot share one (fentry:*: one per
+	 * function) would take minutes and gigabytes before failing. */
+	int max_programs = s->max_programs ? s->max_programs : SEMA_MAX_PROGRAMS;
+	for (int i = 0; i < aps->len; i++) {
+		struct attach_point *ap = aps->items[i];
+		struct attach_point *prev = i ? aps->items[i - 1] : NULL;
+		if (prev && !strcmp(prev->name, ap->name)) {
+			/* one probe at several sites (a usdt probe whose sites
+			 * lay out their arguments differently): one name, one
+			 * index, one key in @[probe] */
+			ap->index = prev->index;
+		} else {
+			ap->index = s->sp->naps;
+			PUSH(s->sp->aps, s->sp->naps, ap);
+		}
+		struct sema_prog *prog = NULL;
+		for (int j = 0; j < s->sp->nprogs && !prog; j++) {
+			struct sema_prog *p = s->sp->progs[j];
+			if (p->probe == probe && p->provider == ap->provider &&
+			    sema_can_share(s, uses, p->aps[0], ap))
+				prog = p;
+		}
+		if (!prog && s->sp->nprogs >= max_programs) {
+			if (aps->len > 1)
+				diag_error(s->d, probe->loc, "this probe takes the BPF programs past the "
+					   "limit of %d: its %d attach points cannot share one",
+					   max_programs, aps->len);
+			else
+				diag_error(s->d, probe->loc, "this probe takes the BPF programs past the "
+					   "limit of %d", max_programs);
+			diag_hint(s->d, "%sraise the limit with config = { max_probes = N }",
+				  aps->len > 1 ? "narrow the wildcard, or " : "");
+			return -1;
+		}
+		if (!prog) {
+			prog = arena_alloc(s->a, sizeof(*prog));
+			prog->probe = probe;
+			prog->provider = ap->provider;
+			prog->index = s->sp->nprogs;
+			prog->section = ap->provider->section(s->a, ap);
+			PUSH(s->sp->progs, s->sp->nprogs, prog);
+		}
+		PUSH(prog->aps, prog->naps, ap);
+	}
+	return 0;
+}
+
 static void sema_expand_probe(struct sema *s, struct ast_node *probe)
 {
-	struct args_use uses = probe_uses_args(probe);
+	struct args_use uses = sema_args_use(probe);
 	struct attach_list aps = {0};
 	struct probe_env env = {.arena = s->a, .diags = s->d,
 				.positional = s->opts->positional,
@@ -252,60 +278,19 @@ static void sema_expand_probe(struct sema *s, struct ast_node *probe)
 	for (int i = 0; i < probe->list.len; i++)
 		probe_expand(&env, probe->list.items[i], &aps);
 	s->d->errors_as_warnings = s->d->quiet_warnings = false;
-	/* Each program is compiled, and loaded through the verifier: a
-	 * wildcard whose attach points cannot share one (fentry:*: one per
-	 * function) would take minutes and gigabytes before failing. */
-	int max_programs = s->max_programs ? s->max_programs : SEMA_MAX_PROGRAMS;
-	/* Group attach points into programs: same provider and same context. */
-	for (int i = 0; i < aps.len; i++) {
-		struct attach_point *ap = aps.items[i];
-		struct attach_point *prev = i ? aps.items[i - 1] : NULL;
-		if (prev && !strcmp(prev->name, ap->name)) {
-			/* one probe at several sites (a usdt probe whose sites
-			 * lay out their arguments differently): one name, one
-			 * index, one key in @[probe] */
-			ap->index = prev->index;
-		} else {
-			ap->index = s->sp->naps;
-			PUSH(s->sp->aps, s->sp->naps, ap);
-		}
-		struct sema_prog *prog = NULL;
-		for (int j = 0; j < s->sp->nprogs && !prog; j++) {
-			struct sema_prog *p = s->sp->progs[j];
-			if (p->probe != probe || p->provider != ap->provider)
-				continue;
-			bool uses_args = uses.args || (uses.argn && p->provider->argn_is_args);
-			if (p->provider->same_context && uses_args &&
-			    !(args_loaded(s, p->aps[0]) && args_loaded(s, ap)))
-				continue;
-			if (p->provider->same_context &&
-			    !p->provider->same_context(p->aps[0], ap, uses_args))
-				continue;
-			if (!p->provider->same_context && p->provider->run_by_runtime)
-				continue;
-			prog = p;
-		}
-		if (!prog && s->sp->nprogs >= max_programs) {
-			if (aps.len > 1)
-				diag_error(s->d, probe->loc, "this probe takes the BPF programs past the "
-					   "limit of %d: its %d attach points cannot share one",
-					   max_programs, aps.len);
-			else
-				diag_error(s->d, probe->loc, "this probe takes the BPF programs past the "
-					   "limit of %d", max_programs);
-			diag_hint(s->d, "%sraise the limit with config = { max_probes = N }",
-				  aps.len > 1 ? "narrow the wildcard, or " : "");
+	int naps0 = s->sp->naps, nprogs0 = s->sp->nprogs;
+	if (group_programs(s, probe, &aps, &uses) < 0)
+		return;
+	int dispatched = 0;
+	for (int j = nprogs0; j < s->sp->nprogs; j++)
+		dispatched += s->sp->progs[j]->aps[0]->dispatch;
+	if (dispatched > SEMA_MAX_DISPATCHED) {
+		s->sp->naps = naps0;
+		s->sp->nprogs = nprogs0;
+		for (int i = 0; i < aps.len; i++)
+			aps.items[i]->dispatch = false;
+		if (group_programs(s, probe, &aps, &uses) < 0)
 			return;
-		}
-		if (!prog) {
-			prog = arena_alloc(s->a, sizeof(*prog));
-			prog->probe = probe;
-			prog->provider = ap->provider;
-			prog->index = s->sp->nprogs;
-			prog->section = ap->provider->section(s->a, ap);
-			PUSH(s->sp->progs, s->sp->nprogs, prog);
-		}
-		PUSH(prog->aps, prog->naps, ap);
 	}
 	for (int i = 0; i < aps.len; i++)
 		add_setup_prog(s, probe, aps.items[i]);

@@ -268,7 +268,7 @@ int map_snapshot_read(struct map_snapshot *s, const struct sema_map *m, int fd, 
 		if (l->percpu) {
 			if (!merge(m->value, l, vals, vcpus, merged) && array)
 				continue;
-			if (array && m->value->agg == AGG_COUNT) {
+			if (array && m->value->agg == AGG_COUNT && m->key) {
 				int64_t c;
 				memcpy(&c, merged, 8);
 				if (!c)
@@ -284,6 +284,18 @@ int map_snapshot_read(struct map_snapshot *s, const struct sema_map *m, int fd, 
 		}
 		e->key = m->key ? dup(key, l->key_size) : NULL;
 		e->value = dup(value, value_len);
+	}
+	/* A count without a key always has a value, 0 before its first
+	 * update and after delete() too, as in bpftrace (its count is an
+	 * array slot there). */
+	if (!rc && !m->key && s->n == 0 && m->value->kind == TY_AGG &&
+	    m->value->agg == AGG_COUNT) {
+		struct map_entry *e = entry_add(s);
+		int64_t zero = 0;
+		if (!e)
+			rc = -ENOMEM;
+		else
+			*e = (struct map_entry){.key = NULL, .value = dup(&zero, 8)};
 	}
 out:
 	free(key);

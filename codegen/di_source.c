@@ -13,16 +13,31 @@
 
 #include "codegen/codegen.h"
 
-/* s[0..len) as the body of an IR string literal ("\22" for '"', ...). */
+/* s[0..len) as the body of an IR string literal ("\22" for '"', ...),
+ * escaped into a buffer first: a big script is tens of kilobytes, and
+ * stdio's per-character locking cost ~100 instructions a character. */
 static void ir_string(FILE *f, const char *s, size_t len)
 {
+	static const char hex[] = "0123456789ABCDEF";
+	char *buf = malloc(3 * len + 1);
+	if (!buf) {
+		for (size_t i = 0; i < len; i++)
+			fprintf(f, "\\%02X", (unsigned char)s[i]);
+		return;
+	}
+	size_t n = 0;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			fprintf(f, "\\%02X", c);
-		else
-			fputc(c, f);
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+			buf[n++] = '\\';
+			buf[n++] = hex[c >> 4];
+			buf[n++] = hex[c & 15];
+		} else {
+			buf[n++] = (char)c;
+		}
 	}
+	fwrite(buf, 1, n, f);
+	free(buf);
 }
 
 LLVMMetadataRef cg_di_file_with_source(LLVMContextRef ctx, const char *name, const char *text,

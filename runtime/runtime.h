@@ -42,6 +42,8 @@ struct runtime {
 	bool *map_zeroed;	/* by sema_map id: zero() or clear() ran on it */
 	int lost_fd;
 	int globals_fd;		/* start time, exit flag (SONDE_GLOBAL_*) */
+	uint64_t *globals;	/* the same array mapped, or NULL: see globals_map */
+	size_t globals_len;
 	struct loaded_probe *probes;
 	int nprobes;
 	int ncpus;		/* possible CPUs: per-CPU value arrays */

@@ -192,17 +192,32 @@ per_event() {
 		'BEGIN { if (c1 - c0 <= 0) exit 1; printf "%.0f %d\n", (t1 - t0) / (c1 - c0), c1 - c0 }'
 }
 
-# compile_100 TRACER FILE: "wall_ms cpu_ms" medians over $rounds runs of
-# --emit-elf (compile only, a dry run in both tracers).
+# compile_100 FILE: for each tracer, "wall_ms cpu_ms" medians over $rounds
+# runs of --emit-elf (compile only, a dry run in both tracers) into
+# cwall[] and ccpu[].  The tracers take turns, run by run: sonde compiles
+# on every CPU, so a noisy moment costs it more than single-threaded
+# bpftrace, and measured one after the other the ratio moved by 0.04
+# between runs a few minutes apart.
 compile_100() {
-	local t=$1 f=$2 i r walls= cpus=
+	local f=$1 i n t r
+	declare -A walls cpus
 	for ((i = 0; i < rounds; i++)); do
-		r=$(python3 "$here/tracer_runs.py" run "$t" -- --emit-elf "$tmp/out.o" "$f") || return 1
-		set -- $r
-		[ "$1" = - ] && return 1
-		walls+="$1"$'\n'; cpus+="$2"$'\n'
+		for n in "${names[@]}"; do
+			if [ "$n" = sonde ]; then t=$sonde; else t=$bpftrace; fi
+			r=$(python3 "$here/tracer_runs.py" run "$t" -- --emit-elf "$tmp/out.o" "$f") || r="- -"
+			set -- $r
+			[ "$1" = - ] && { walls[$n]+="-"$'\n'; continue; }
+			walls[$n]+="$1"$'\n'; cpus[$n]+="$2"$'\n'
+		done
 	done
-	printf '%s %s\n' "$(printf '%s' "$walls" | median)" "$(printf '%s' "$cpus" | median)"
+	for n in "${names[@]}"; do
+		if [ -z "${walls[$n]}" ] || [[ "${walls[$n]}" == *-* ]]; then
+			cwall[$n]=-; ccpu[$n]=-
+			continue
+		fi
+		cwall[$n]=$(printf '%s' "${walls[$n]}" | median)
+		ccpu[$n]=$(printf '%s' "${cpus[$n]}" | median)
+	done
 }
 
 ratio() {
@@ -244,15 +259,12 @@ for n in "${names[@]}"; do
 		wall[$n]=-; rss[$n]=-
 	fi
 	first[$n]=$(python3 "$here/tracer_runs.py" first-event "$t" "$trigger" "$rounds") || first[$n]=-
-	if r=$(compile_100 "$t" "$tmp/compile100.bt"); then
-		read -r cwall[$n] ccpu[$n] <<<"$r"
-	else
-		cwall[$n]=-; ccpu[$n]=-
-	fi
 	read -r pf_trig[$n] pf_rate[$n] pf_lost[$n] pf_miss[$n] pf_cpu[$n] \
 		<<<"$(python3 "$here/tracer_runs.py" printf-rate "$t" "$trigger" "$printf_events")"
 	wide[$n]=$(wide_wildcard "$t") || { wide[$n]=-; echo "  $n: syscall wildcard run failed: $(head -c 300 "$tmp/err")" >&2; }
 done
+echo "compiling the 100-probe script, the tracers taking turns..." >&2
+compile_100 "$tmp/compile100.bt"
 
 # The BPF ns/event rows: --ev-rounds runs of each, the tracers taking turns
 # (the machine's noise drifts over minutes, and a VM's helper calls vary by

@@ -16,16 +16,9 @@ while [ $# -gt 0 ]; do
 	*) echo "bpf_floor.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
-# The live tests' lock, as run.sh takes it: both drive getppid, and each
-# turns kernel.bpf_stats_enabled off when it ends, which would spoil the
-# other's counts.
-lockfile=/run/lock/sonde-live-tests.lock
-[ -w /run/lock ] || lockfile=/tmp/sonde-live-tests.lock
-exec 9>>"$lockfile"
-if ! flock -n 9; then
-	echo "bpf_floor.sh: waiting for $lockfile (live tests or run.sh running)" >&2
-	flock 9
-fi
+# the live tests' lock (see live_lock.sh)
+. "$here/live_lock.sh"
+live_lock bpf_floor.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; sysctl -q kernel.bpf_stats_enabled=0' EXIT
 trigger=${progs:+$progs/getppid_loop}

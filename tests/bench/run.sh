@@ -82,16 +82,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# The live tests find their trigger programs by comm; driving getppid here
-# while they run would spoil their counts (and theirs ours).  Same lock as
-# tests/run_cases.py.
-lockfile=/run/lock/sonde-live-tests.lock
-[ -w /run/lock ] || lockfile=/tmp/sonde-live-tests.lock
-exec 9>>"$lockfile"
-if ! flock -n 9; then
-	echo "run.sh: waiting for $lockfile (live tests running)" >&2
-	flock 9
-fi
+# the live tests' lock (see live_lock.sh)
+. "$here/live_lock.sh"
+live_lock run.sh
 
 # The getppid trigger.
 if [ -z "$progs" ]; then

@@ -164,10 +164,7 @@ static const struct ctx_field *ctx_lookup(struct sema *s, const char *name, bool
 {
 	const struct ctx_field *f;
 	int n = ctx_fields(s, !builtin, &f);
-	for (int i = 0; i < n; i++)
-		if (f[i].builtin == builtin && !strcmp(f[i].name, name))
-			return &f[i];
-	return NULL;
+	return ctx_field_find(f, n, name, builtin);
 }
 
 static bool is_ctx_builtin_name(const char *name)
@@ -473,7 +470,7 @@ static struct type *check_field(struct sema *s, struct ast_node *n)
 	bool any = false;
 	for (int i = 0; i < nf; i++)
 		any |= !fs[i].builtin;
-	const struct ctx_field *f = any ? ctx_lookup(s, n->name, false) : NULL;
+	const struct ctx_field *f = any ? ctx_field_find(fs, nf, n->name, false) : NULL;
 	if (f) {
 		n->extra = (void *)f;
 		set(n->lhs, type_void(s->a));

@@ -52,14 +52,6 @@ static bool args_loaded(struct sema *s, struct attach_point *ap, const struct ct
 	return *n >= 0;
 }
 
-static const struct ctx_field *args_field(const struct ctx_field *f, int n, const char *name)
-{
-	for (int i = 0; i < n; i++)
-		if (!f[i].builtin && !strcmp(f[i].name, name))
-			return &f[i];
-	return NULL;
-}
-
 /* The fields the probe reads are read the same way at both attach points
  * (a field neither has is the type check's to report, once per program). */
 static bool read_fields_agree(struct sema *s, const struct args_use *u, struct attach_point *x,
@@ -70,8 +62,8 @@ static bool read_fields_agree(struct sema *s, const struct args_use *u, struct a
 	if (!args_loaded(s, x, &fx, &nx) || !args_loaded(s, y, &fy, &ny))
 		return false;
 	for (int i = 0; i < u->nnames; i++) {
-		const struct ctx_field *a = args_field(fx, nx, u->names[i]);
-		const struct ctx_field *b = args_field(fy, ny, u->names[i]);
+		const struct ctx_field *a = ctx_field_find(fx, nx, u->names[i], false);
+		const struct ctx_field *b = ctx_field_find(fy, ny, u->names[i], false);
 		if (!a && !b)
 			continue;
 		if (!a || !b || a->offset != b->offset || a->data_loc != b->data_loc ||

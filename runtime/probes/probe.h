@@ -224,6 +224,10 @@ void attach_list_push(struct arena *a, struct attach_list *l, struct attach_poin
  * loaded. */
 int attach_point_fields(struct attach_point *ap, struct arena *a, struct diags *d, bool args,
 			const struct ctx_field **fields);
+/* The field called name among fields[0..n), args (builtin false) or
+ * builtin (arg0, retval); NULL when there is none. */
+const struct ctx_field *ctx_field_find(const struct ctx_field *fields, int n, const char *name,
+				       bool builtin);
 struct attach_point *attach_point_new(struct arena *a, const struct probe_provider *p,
 				      const struct ast_node *ap);
 

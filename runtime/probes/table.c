@@ -77,6 +77,15 @@ int attach_point_fields(struct attach_point *ap, struct arena *a, struct diags *
 	return args && ap->fields_failed ? -1 : ap->nfields;
 }
 
+const struct ctx_field *ctx_field_find(const struct ctx_field *fields, int n, const char *name,
+				       bool builtin)
+{
+	for (int i = 0; i < n; i++)
+		if (fields[i].builtin == builtin && !strcmp(fields[i].name, name))
+			return &fields[i];
+	return NULL;
+}
+
 /* ------------------------------------------------------------- splitting */
 
 struct strbuf {

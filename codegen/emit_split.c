@@ -32,6 +32,7 @@
 #include <bpf/libbpf.h>
 
 #include "codegen/emit_split.h"
+#include "codegen/huge_heap.h"
 
 #define PROGS_PER_UNIT 4	/* below this, a context, a thread and a link cost more than they save */
 
@@ -178,6 +179,7 @@ struct unit_job {
 static void *run_job(void *arg)
 {
 	struct unit_job *j = arg;
+	huge_heap_thread();
 	j->rc = j->emit(&j->cg, j->emit_arg, &j->elf, &j->len);
 	return NULL;
 }

@@ -12,6 +12,7 @@
 #include "ast/diag.h"
 #include "ast/sema.h"
 #include "codegen/codegen.h"
+#include "codegen/huge_heap.h"
 #include "parser/parse.h"
 #include "runtime/info.h"
 #include "runtime/privileges.h"
@@ -186,6 +187,14 @@ static int write_file(const char *path, const void *data, size_t len)
 	return fclose(f);
 }
 
+/* Huge pages behind the compiler's heap (codegen/huge_heap.c), set up
+ * before LLVM's static constructors allocate: a constructor with a
+ * priority runs before those without. */
+__attribute__((constructor(101))) static void heap_before_llvm(void)
+{
+	huge_heap_start();
+}
+
 static int compile_and_run(struct cli *c, const char *name, char *text, size_t len)
 {
 	struct diag_source src = {.name = name, .text = text, .len = len};
@@ -226,7 +235,9 @@ static int compile_and_run(struct cli *c, const char *name, char *text, size_t l
 	/* LLVM writes "-" to standard output */
 	struct codegen_opts co = {.emit_llvm = dump_ir ? "-" : c->emit_llvm, .opt_level = 2};
 	fflush(stdout);
-	if (codegen_emit(sp, &d, &co, &elf, &elf_len))
+	bool emit_failed = codegen_emit(sp, &d, &co, &elf, &elf_len) != 0;
+	huge_heap_end();
+	if (emit_failed)
 		goto out;
 	if (dump_ir) {
 		status = 0;

@@ -103,19 +103,24 @@ now_ns() { date +%s%N; }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+# elapsed_us T0 T1: microseconds between two $EPOCHREALTIME readings
+elapsed_us() { echo $(( ${2//[.,]/} - ${1//[.,]/} )); }
+
 # start_up TRACER: "wall_ms rss_kb" medians over $rounds runs of BEGIN { exit(); }.
+# The wall time is taken by bash itself ($EPOCHREALTIME, no fork of date)
+# around the tracer alone; the peak RSS comes from a second run under
+# /usr/bin/time, whose own exec would otherwise count in the wall time.
 start_up() {
 	local t=$1 i t0 t1 walls= rsss=
 	for ((i = 0; i < rounds; i++)); do
-		t0=$(now_ns)
+		t0=$EPOCHREALTIME
+		"$t" -e 'BEGIN { exit(); }' >/dev/null 2>"$tmp/err" || return 1
+		t1=$EPOCHREALTIME
+		walls+="$(elapsed_us "$t0" "$t1")"$'\n'
 		if [ "$have_time" = 1 ]; then
 			/usr/bin/time -f %M -o "$tmp/rss" "$t" -e 'BEGIN { exit(); }' >/dev/null 2>"$tmp/err" || return 1
-		else
-			"$t" -e 'BEGIN { exit(); }' >/dev/null 2>"$tmp/err" || return 1
+			rsss+="$(tail -n 1 "$tmp/rss")"$'\n'
 		fi
-		t1=$(now_ns)
-		walls+="$(( (t1 - t0) / 1000 ))"$'\n'
-		[ "$have_time" = 1 ] && rsss+="$(tail -n 1 "$tmp/rss")"$'\n'
 	done
 	printf '%s %s\n' "$(printf '%s' "$walls" | median | awk '{ printf "%.1f", $1 / 1000 }')" \
 		"$( [ "$have_time" = 1 ] && printf '%s' "$rsss" | median || echo -)"

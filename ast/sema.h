@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <linux/bpf.h>
+
 #include "ast/ast.h"
 #include "ast/diag.h"
 #include "ast/types.h"
@@ -27,7 +29,19 @@ struct map_layout {
 	/* a sum in an array: { int64 sum; uint64 written }, the flag telling a
 	 * slot never written from a sum of zeros (min and max have theirs) */
 	bool sum_written;
+	/* > 0: a plain array holding one region of this many entries per CPU,
+	 * the slot of CPU c being entry c * cpu_entries + slot; max_entries is
+	 * one region's, multiplied by the possible CPUs when loading.  See
+	 * map_layout in sema_maps.c. */
+	uint32_t cpu_entries;
 };
+
+/* The map's slots all exist from the start (an array): a slot never
+ * written reads as zeros. */
+static inline bool map_layout_is_array(const struct map_layout *l)
+{
+	return l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY || l->cpu_entries;
+}
 
 /* A map as the program uses it. */
 struct sema_map {

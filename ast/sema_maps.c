@@ -130,6 +130,8 @@ void sema_map_set_key(struct sema *s, struct ast_node *n, struct type *key)
 	}
 }
 
+#define CACHE_LINE 64
+
 /* Per-CPU arrays where no user key is needed (one slot, or one slot per
  * bucket): a lookup there never misses, the cheapest hot path. */
 static void map_layout(struct sema *s, struct sema_map *m)
@@ -149,13 +151,23 @@ static void map_layout(struct sema *s, struct sema_map *m)
 	bool array_ok = v->agg == AGG_COUNT || v->agg == AGG_SUM || v->agg == AGG_AVG ||
 			v->agg == AGG_STATS || v->agg == AGG_MIN || v->agg == AGG_MAX;
 	if (!m->key && agg && !m->deleted && (array_ok || (buckets && v->agg != AGG_TSERIES))) {
-		l->bpf_type = BPF_MAP_TYPE_PERCPU_ARRAY;
+		/* Not a per-CPU array: its lookup reads the map's own struct (the
+		 * per-CPU pointer) as well as the value, where a plain array's
+		 * inlined lookup computes the address from the map's and reads
+		 * the value alone: one page less per event, which costs a TLB
+		 * miss under PTI (tests/bench/bpf_floor.sh, count_cpu_slot).  Each
+		 * CPU has its own region, at least a cache line apart from the
+		 * next CPU's slots. */
+		l->percpu = true;
+		l->bpf_type = BPF_MAP_TYPE_ARRAY;
 		l->key_size = 4;
-		l->max_entries = buckets ? l->nbuckets : 1;
 		if (v->agg == AGG_SUM) {
 			l->sum_written = true;
 			l->value_size = 16;
 		}
+		uint32_t slots = buckets ? l->nbuckets : 1;
+		l->cpu_entries = slots + (CACHE_LINE + l->value_size - 1) / l->value_size;
+		l->max_entries = l->cpu_entries;
 		return;
 	}
 	l->bpf_type = agg ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
@@ -239,14 +251,19 @@ static void apply_decl(struct sema *s, struct sema_map *m, struct sema_map_decl 
 				   m->name);
 			return;
 		}
-		if (l->bpf_type != BPF_MAP_TYPE_PERCPU_ARRAY) {
+		if (!map_layout_is_array(l)) {
 			diag_error(s->d, d->loc, "percpuarray is for count(), sum(), avg(), stats(), min(), max(), hist() and lhist() maps without keys; declare %s with percpuhash",
 				   m->name);
 			return;
 		}
+		/* the per-CPU array itself, as declared */
+		l->bpf_type = BPF_MAP_TYPE_PERCPU_ARRAY;
+		l->cpu_entries = 0;
+		l->max_entries = l->nbuckets ? l->nbuckets : 1;
 		return;
 	}
-	if (l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+	if (map_layout_is_array(l)) {
+		l->cpu_entries = 0;
 		/* a keyless count or hist in a hash: a zero key, or the bucket;
 		 * a sum's entry exists once written, so it needs no flag */
 		l->key_size = 8;

@@ -188,7 +188,7 @@ static void *buckets_for(struct map_snapshot *s, const uint8_t *ukey, uint32_t u
 static uint64_t bucket_of(const struct map_layout *l, const uint8_t *key)
 {
 	uint64_t b;
-	if (l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+	if (map_layout_is_array(l)) {
 		uint32_t idx;
 		memcpy(&idx, key, 4);
 		return idx;
@@ -208,6 +208,89 @@ static int64_t tai_offset(void)
 	return (d >= 0 ? d + 500000000 : d - 500000000) / 1000000000 * 1000000000;
 }
 
+/* What taking one entry into a snapshot needs. */
+struct snapshot_read {
+	struct map_snapshot *s;
+	const struct sema_map *m;
+	int vcpus;
+	bool array;	/* its slots exist from the start: a zero one was never written */
+	uint32_t ukey_size;
+};
+
+/* One entry (its key, its value on each CPU) into the snapshot: 0, or
+ * -ENOMEM. */
+static int take_entry(struct snapshot_read *r, const uint8_t *key, const uint8_t *vals)
+{
+	struct map_snapshot *s = r->s;
+	const struct sema_map *m = r->m;
+	const struct map_layout *l = &m->layout;
+	int vcpus = r->vcpus;
+	bool array = r->array;
+	bool buckets = l->nbuckets > 0;
+	if (buckets && m->value->agg == AGG_TSERIES) {
+		struct tseries_point p = tseries_merge(m->value, vals, vcpus, l->value_size);
+		if (!p.epoch && array)
+			return 0;
+		uint64_t b = bucket_of(l, key);
+		struct tseries_point *arr = buckets_for(s, key, r->ukey_size, l->nbuckets,
+							sizeof(*arr));
+		if (arr && b < l->nbuckets)
+			arr[b] = p;
+		return 0;
+	}
+	if (buckets) {	/* hist, lhist: { count, sum } per bucket */
+		uint64_t count = sum_u64(vals, vcpus, l->value_size, 0);
+		if (!count && array)
+			return 0;
+		uint64_t b = bucket_of(l, key);
+		uint64_t *arr = buckets_for(s, key, r->ukey_size, l->nbuckets + 1, 8);
+		if (arr && b < l->nbuckets) {
+			arr[b] += count;
+			arr[l->nbuckets] += sum_u64(vals, vcpus, l->value_size, 8);
+		}
+		return 0;
+	}
+	uint8_t merged[64];
+	const uint8_t *value = vals;
+	size_t value_len = l->value_size;
+	if (l->percpu) {
+		if (!merge(m->value, l, vals, vcpus, merged) && array)
+			return 0;
+		if (array && m->value->agg == AGG_COUNT && m->key) {
+			int64_t c;
+			memcpy(&c, merged, 8);
+			if (!c)
+				return 0;
+		}
+		value = merged;
+		value_len = m->value->agg == AGG_AVG || m->value->agg == AGG_STATS ? 16 : 8;
+	}
+	struct map_entry *e = entry_add(s);
+	if (!e)
+		return -ENOMEM;
+	e->key = m->key ? dup(key, l->key_size) : NULL;
+	e->value = dup(value, value_len);
+	return 0;
+}
+
+/* An array with a region per CPU (map_layout.cpu_entries): slot k's value
+ * on CPU c is entry c * cpu_entries + k; gathered as a per-CPU map's. */
+static int read_cpu_regions(struct snapshot_read *r, int fd, uint8_t *vals)
+{
+	const struct map_layout *l = &r->m->layout;
+	uint32_t slots = l->nbuckets ? l->nbuckets : 1, size = stride(l->value_size);
+	int rc = 0;
+	for (uint32_t k = 0; k < slots && !rc; k++) {
+		for (int c = 0; c < r->vcpus; c++) {
+			uint32_t e = (uint32_t)c * l->cpu_entries + k;
+			if (bpf_map_lookup_elem(fd, &e, vals + (size_t)c * size))
+				memset(vals + (size_t)c * size, 0, size);
+		}
+		rc = take_entry(r, (const uint8_t *)&k, vals);
+	}
+	return rc;
+}
+
 int map_snapshot_read(struct map_snapshot *s, const struct sema_map *m, int fd, int ncpus,
 		      bool keep_zero)
 {
@@ -222,68 +305,26 @@ int map_snapshot_read(struct map_snapshot *s, const struct sema_map *m, int fd, 
 	size_t vbytes = (size_t)stride(l->value_size) * (size_t)vcpus;
 	uint8_t *key = calloc(1, l->key_size), *next = calloc(1, l->key_size);
 	uint8_t *vals = calloc(1, vbytes);
-	uint8_t merged[64];
 	int rc = 0;
 	if (!key || !next || !vals) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	bool buckets = l->nbuckets > 0;
-	uint32_t ukey_size = l->bucket_in_key ? l->key_size - 8 : 0;
-	void *prev = NULL;
-	while (bpf_map_get_next_key(fd, prev, next) == 0) {
-		memcpy(key, next, l->key_size);
-		prev = key;
-		if (bpf_map_lookup_elem(fd, key, vals))
-			continue;
-		/* A per-CPU array's slots exist from the start: a zero one was
-		 * never written.  A hash entry exists once written, and prints
-		 * even when zero() cleared its value, as in bpftrace. */
-		bool array = l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY && !keep_zero;
-		if (buckets && m->value->agg == AGG_TSERIES) {
-			struct tseries_point p = tseries_merge(m->value, vals, vcpus, l->value_size);
-			if (!p.epoch && array)
-				continue;
-			uint64_t b = bucket_of(l, key);
-			struct tseries_point *arr = buckets_for(s, key, ukey_size, l->nbuckets,
-								sizeof(*arr));
-			if (arr && b < l->nbuckets)
-				arr[b] = p;
-			continue;
+	/* A hash entry exists once written, and prints even when zero()
+	 * cleared its value, as in bpftrace. */
+	struct snapshot_read r = {.s = s, .m = m, .vcpus = vcpus,
+				  .array = map_layout_is_array(l) && !keep_zero,
+				  .ukey_size = l->bucket_in_key ? l->key_size - 8 : 0};
+	if (l->cpu_entries) {
+		rc = read_cpu_regions(&r, fd, vals);
+	} else {
+		void *prev = NULL;
+		while (!rc && bpf_map_get_next_key(fd, prev, next) == 0) {
+			memcpy(key, next, l->key_size);
+			prev = key;
+			if (!bpf_map_lookup_elem(fd, key, vals))
+				rc = take_entry(&r, key, vals);
 		}
-		if (buckets) {	/* hist, lhist: { count, sum } per bucket */
-			uint64_t count = sum_u64(vals, vcpus, l->value_size, 0);
-			if (!count && array)
-				continue;
-			uint64_t b = bucket_of(l, key);
-			uint64_t *arr = buckets_for(s, key, ukey_size, l->nbuckets + 1, 8);
-			if (arr && b < l->nbuckets) {
-				arr[b] += count;
-				arr[l->nbuckets] += sum_u64(vals, vcpus, l->value_size, 8);
-			}
-			continue;
-		}
-		const uint8_t *value = vals;
-		size_t value_len = l->value_size;
-		if (l->percpu) {
-			if (!merge(m->value, l, vals, vcpus, merged) && array)
-				continue;
-			if (array && m->value->agg == AGG_COUNT && m->key) {
-				int64_t c;
-				memcpy(&c, merged, 8);
-				if (!c)
-					continue;
-			}
-			value = merged;
-			value_len = m->value->agg == AGG_AVG || m->value->agg == AGG_STATS ? 16 : 8;
-		}
-		struct map_entry *e = entry_add(s);
-		if (!e) {
-			rc = -ENOMEM;
-			break;
-		}
-		e->key = m->key ? dup(key, l->key_size) : NULL;
-		e->value = dup(value, value_len);
 	}
 	/* A count without a key always has a value, 0 before its first
 	 * update and after delete() too, as in bpftrace (its count is an
@@ -317,8 +358,8 @@ void map_snapshot_free(struct map_snapshot *s)
 int map_clear(const struct sema_map *m, int fd, int ncpus, bool zero)
 {
 	const struct map_layout *l = &m->layout;
-	bool array = l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY || l->bpf_type == BPF_MAP_TYPE_ARRAY;
-	int vcpus = l->percpu ? ncpus : 1;
+	bool array = map_layout_is_array(l) || l->bpf_type == BPF_MAP_TYPE_ARRAY;
+	int vcpus = l->percpu && !l->cpu_entries ? ncpus : 1;
 	uint8_t *key = calloc(1, l->key_size), *next = calloc(1, l->key_size);
 	uint8_t *zeros = calloc((size_t)vcpus, stride(l->value_size));
 	int rc = 0;

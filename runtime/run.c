@@ -106,7 +106,7 @@ void runtime_clear_map(struct runtime *rt, const struct sema_map *m, bool zero)
 	bool kept_by_bpftrace = a == AGG_SUM || a == AGG_AVG || a == AGG_STATS || a == AGG_MIN ||
 				a == AGG_MAX;
 	bool there = true;
-	if (zero && kept_by_bpftrace && m->layout.bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+	if (zero && kept_by_bpftrace && map_layout_is_array(&m->layout)) {
 		struct map_snapshot s;
 		there = map_snapshot_read(&s, m, rt->map_fds[m->id], rt->ncpus,
 					  rt->map_zeroed[m->id]) == 0 && s.n > 0;
@@ -322,6 +322,14 @@ static int load(struct runtime *rt, const void *elf, size_t len)
 		if (p->provider->prepare)
 			p->provider->prepare(bpf_object__find_program_by_name(rt->obj, p->fn_name),
 					     p->aps, p->naps);
+	}
+	/* an array with a region per CPU: one region in the object */
+	for (int i = 0; i < rt->sp->nmaps; i++) {
+		const struct sema_map *sm = rt->sp->maps[i];
+		struct bpf_map *m = sm->layout.cpu_entries
+			? bpf_object__find_map_by_name(rt->obj, sm->elf_name) : NULL;
+		if (m)
+			bpf_map__set_max_entries(m, sm->layout.cpu_entries * (uint32_t)rt->ncpus);
 	}
 	struct bpf_map *globals = bpf_object__find_map_by_name(rt->obj, SONDE_MAP_GLOBALS);
 	if (globals) /* see globals_map */

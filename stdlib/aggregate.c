@@ -143,10 +143,17 @@ void agg_update(struct codegen *cg, struct ast_node *target, LLVMValueRef bucket
 	const struct map_layout *l = &m->layout;
 	LLVMValueRef map = cg_map_global(cg, m);
 	LLVMValueRef slot;
-	if (l->bpf_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+	if (map_layout_is_array(l)) {
 		LLVMValueRef key = cg_alloca(cg, cg->i32, "idx");
-		LLVMBuildStore(cg->b, bucket ? LLVMBuildTrunc(cg->b, bucket, cg->i32, "")
-					     : LLVMConstInt(cg->i32, 0, 0), key);
+		LLVMValueRef idx = bucket ? LLVMBuildTrunc(cg->b, bucket, cg->i32, "")
+					  : LLVMConstInt(cg->i32, 0, 0);
+		if (l->cpu_entries) {	/* this CPU's region (the lookup checks the bound) */
+			LLVMValueRef cpu = cg_helper(cg, BPF_FUNC_get_smp_processor_id, cg->i32, NULL, 0);
+			LLVMValueRef base = LLVMBuildMul(cg->b, cpu,
+							 LLVMConstInt(cg->i32, l->cpu_entries, 0), "");
+			idx = LLVMBuildAdd(cg->b, base, idx, "slot");
+		}
+		LLVMBuildStore(cg->b, idx, key);
 		slot = cg_map_lookup(cg, map, key);
 	} else {
 		LLVMValueRef key = cg_map_key(cg, target, l->bucket_in_key ? 8 : 0);

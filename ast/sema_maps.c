@@ -132,8 +132,9 @@ void sema_map_set_key(struct sema *s, struct ast_node *n, struct type *key)
 
 #define CACHE_LINE 64
 
-/* Per-CPU arrays where no user key is needed (one slot, or one slot per
- * bucket): a lookup there never misses, the cheapest hot path. */
+/* Arrays where no user key is needed (one slot, or one slot per bucket,
+ * in a region per CPU): a lookup there never misses, the cheapest hot
+ * path. */
 static void map_layout(struct sema *s, struct sema_map *m)
 {
 	struct map_layout *l = &m->layout;

@@ -273,21 +273,53 @@ static int take_entry(struct snapshot_read *r, const uint8_t *key, const uint8_t
 	return 0;
 }
 
+/* Keys 0..n-1 of an array, for the batch calls. */
+static uint32_t *array_keys(uint32_t n)
+{
+	uint32_t *keys = malloc((size_t)n * sizeof(*keys));
+	for (uint32_t i = 0; keys && i < n; i++)
+		keys[i] = i;
+	return keys;
+}
+
+/* Every value of an array of N entries of SIZE bytes into ALL, in one
+ * bpf() call where the kernel has batches (5.6), else one per entry. */
+static void read_array(int fd, uint32_t n, uint32_t size, uint8_t *all)
+{
+	uint32_t *keys = array_keys(n), count = n, out;
+	bool whole = false;
+	if (keys) {
+		int err = bpf_map_lookup_batch(fd, NULL, &out, keys, all, &count, NULL);
+		whole = (!err || err == -ENOENT) && count == n;
+		for (uint32_t i = 0; whole && i < n; i++)
+			whole = keys[i] == i;
+	}
+	for (uint32_t i = 0; !whole && i < n; i++)
+		if (bpf_map_lookup_elem(fd, &i, all + (size_t)i * size))
+			memset(all + (size_t)i * size, 0, size);
+	free(keys);
+}
+
 /* An array with a region per CPU (map_layout.cpu_entries): slot k's value
- * on CPU c is entry c * cpu_entries + k; gathered as a per-CPU map's. */
+ * on CPU c is entry c * cpu_entries + k; read at once, and gathered slot
+ * by slot as a per-CPU map's values. */
 static int read_cpu_regions(struct snapshot_read *r, int fd, uint8_t *vals)
 {
 	const struct map_layout *l = &r->m->layout;
 	uint32_t slots = l->nbuckets ? l->nbuckets : 1, size = stride(l->value_size);
+	uint32_t n = l->cpu_entries * (uint32_t)r->vcpus;
+	uint8_t *all = malloc((size_t)n * size);
+	if (!all)
+		return -ENOMEM;
+	read_array(fd, n, size, all);
 	int rc = 0;
 	for (uint32_t k = 0; k < slots && !rc; k++) {
-		for (int c = 0; c < r->vcpus; c++) {
-			uint32_t e = (uint32_t)c * l->cpu_entries + k;
-			if (bpf_map_lookup_elem(fd, &e, vals + (size_t)c * size))
-				memset(vals + (size_t)c * size, 0, size);
-		}
+		for (int c = 0; c < r->vcpus; c++)
+			memcpy(vals + (size_t)c * size,
+			       all + ((size_t)c * l->cpu_entries + k) * size, size);
 		rc = take_entry(r, (const uint8_t *)&k, vals);
 	}
+	free(all);
 	return rc;
 }
 
@@ -366,6 +398,17 @@ int map_clear(const struct sema_map *m, int fd, int ncpus, bool zero)
 	if (!key || !next || !zeros) {
 		rc = -ENOMEM;
 		goto out;
+	}
+	if (l->cpu_entries) {	/* every CPU's region, in one call where it can */
+		uint32_t n = l->cpu_entries * (uint32_t)ncpus, count = n;
+		uint32_t *keys = array_keys(n);
+		uint8_t *all = calloc(n, stride(l->value_size));
+		bool done = keys && all && !bpf_map_update_batch(fd, keys, all, &count, NULL) &&
+			    count == n;
+		free(keys);
+		free(all);
+		if (done)
+			goto out;
 	}
 	if (array || zero) {
 		void *prev = NULL;

@@ -159,6 +159,31 @@ for p in json.load(sys.stdin):
         print(p["id"])'
 }
 
+# stop_tracer PID: SIGINT, and wait for it to exit.  bpftrace 0.17 can miss
+# a SIGINT that comes while it is still attaching (seen 7 Dec 2026: the
+# benchmark waited 12 minutes on it), so it is sent again every 5 s, and
+# after 30 s the tracer is killed.
+stop_tracer() {
+	local pid=$1 i
+	kill -INT "$pid" 2>/dev/null
+	for ((i = 1; i <= 300; i++)); do
+		running "$pid" || break
+		((i % 50 == 0)) && kill -INT "$pid" 2>/dev/null
+		sleep 0.1
+	done
+	running "$pid" && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+# running PID: the process is there and not a zombie (kill -0 succeeds on
+# an exited child until it is waited for)
+running() {
+	local st
+	read -r st 2>/dev/null < "/proc/$1/stat" || return 1
+	st=${st##*) }
+	[ "${st%% *}" != Z ]
+}
+
 # per_event TRACER PROGRAM: BPF ns per event, from kernel.bpf_stats_enabled.
 per_event() {
 	local t=$1 prog=$2 before ids i s0 s1
@@ -175,14 +200,13 @@ per_event() {
 	sleep 0.5	# "Attaching" comes just before the attach itself
 	ids=$(comm -13 <(printf '%s\n' "$before" | sort) <(tracepoint_ids | sort))
 	if [ -z "$ids" ]; then
-		kill -INT "$tracer_pid" 2>/dev/null; wait "$tracer_pid" 2>/dev/null; tracer_pid=
+		stop_tracer "$tracer_pid"; tracer_pid=
 		return 1
 	fi
 	s0=$(prog_stats $ids)
 	"$trigger" "$events"
 	s1=$(prog_stats $ids)
-	kill -INT "$tracer_pid" 2>/dev/null
-	wait "$tracer_pid" 2>/dev/null
+	stop_tracer "$tracer_pid"
 	tracer_pid=
 	sysctl -q kernel.bpf_stats_enabled="${stats_orig:-0}"
 	set -- $s0 $s1

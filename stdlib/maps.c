@@ -67,8 +67,17 @@ const struct stdlib_fn sl_has_key = {
 static struct type *len_check(struct sema *s, struct ast_node *n)
 {
 	struct arena *a = sema_arena(s);
-	if (!map_arg(s, n, false))
+	struct sema_map *map = map_arg(s, n, false);
+	if (!map)
 		return type_error(a);
+	/* as bpftrace: a map without keys holds one value, not elements (the
+	 * key and value types stay from one pass to the next, so a use later
+	 * in the script counts too) */
+	if (!map->key && map->value && map->value->kind != TY_NONE) {
+		sema_error(s, n->list.items[0]->loc, "len() needs a map with keys; %s has none",
+			   map->name);
+		return type_error(a);
+	}
 	return type_int(a, 8, true);
 }
 

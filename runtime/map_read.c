@@ -392,21 +392,20 @@ int map_clear(const struct sema_map *m, int fd, int ncpus, bool zero)
 	const struct map_layout *l = &m->layout;
 	bool array = map_layout_is_array(l) || l->bpf_type == BPF_MAP_TYPE_ARRAY;
 	int vcpus = l->percpu && !l->cpu_entries ? ncpus : 1;
+	/* a region per CPU: zeros for every entry, written in one batch */
+	uint32_t nzeros = l->cpu_entries ? l->cpu_entries * (uint32_t)ncpus : (uint32_t)vcpus;
 	uint8_t *key = calloc(1, l->key_size), *next = calloc(1, l->key_size);
-	uint8_t *zeros = calloc((size_t)vcpus, stride(l->value_size));
+	uint8_t *zeros = calloc(nzeros, stride(l->value_size));
 	int rc = 0;
 	if (!key || !next || !zeros) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	if (l->cpu_entries) {	/* every CPU's region, in one call where it can */
-		uint32_t n = l->cpu_entries * (uint32_t)ncpus, count = n;
-		uint32_t *keys = array_keys(n);
-		uint8_t *all = calloc(n, stride(l->value_size));
-		bool done = keys && all && !bpf_map_update_batch(fd, keys, all, &count, NULL) &&
-			    count == n;
+		uint32_t count = nzeros, *keys = array_keys(nzeros);
+		bool done = keys && !bpf_map_update_batch(fd, keys, zeros, &count, NULL) &&
+			    count == nzeros;
 		free(keys);
-		free(all);
 		if (done)
 			goto out;
 	}
